@@ -1,0 +1,452 @@
+#!/usr/bin/env bash
+# PrivateNexus benchmark: the full PrivateNexus stack, mercurius-jit (Node.js) and a bare
+# ASP.NET Core endpoint, side by side in one run, servers pinned to one core, wrk on the other.
+# See bench/README.md.
+#
+#   bash bench/run.sh                                  # full run (peers + PrivateNexus)
+#   BENCH_ONLY_PEERS=1 BENCH_DURATION=5s BENCH_WARMUP=5s bash bench/run.sh
+#
+# Environment (all optional):
+#   BENCH_DURATION=15s      measured window per target per round (wrk -d)
+#   BENCH_WARMUP=15s        warm-up load per target before the first round
+#   BENCH_ROUNDS=2          rounds; every round measures every target in the same order (A B A B)
+#   BENCH_CONNECTIONS=32    wrk -c
+#   BENCH_SERVER_CPU=1      core the servers are pinned to (taskset -c)
+#   BENCH_LOAD_CPU=0        core wrk is pinned to
+#   BENCH_ONLY_PEERS=1      skip the PrivateNexus targets
+#   BENCH_PNX_TOKEN=...     use this access token instead of calling pnx_get_token
+#   BENCH_PORT_BASE=5101    first of the loopback ports used (mercurius, bare, privatenexus)
+#   BENCH_NO_BUILD=1        reuse bench/out and node_modules from an earlier run
+#   BENCH_START_TIMEOUT=90  seconds a server may take to accept connections
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$BENCH_DIR")"
+OUT_DIR="$BENCH_DIR/out"
+RESULTS_DIR="$BENCH_DIR/results"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+LOG_DIR="$OUT_DIR/logs/$STAMP"
+WRK_SCRIPT="$BENCH_DIR/wrk/post.lua"
+
+DURATION="${BENCH_DURATION:-15s}"
+WARMUP="${BENCH_WARMUP:-15s}"
+ROUNDS="${BENCH_ROUNDS:-2}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+SERVER_CPU="${BENCH_SERVER_CPU:-1}"
+LOAD_CPU="${BENCH_LOAD_CPU:-0}"
+PORT_BASE="${BENCH_PORT_BASE:-5101}"
+START_TIMEOUT="${BENCH_START_TIMEOUT:-90}"
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# wrk duration ("15s", "1m", "30") -> seconds; rejects anything else so every load is bounded.
+duration_seconds() {
+  local d=$1
+  [[ $d =~ ^([0-9]+)([sm]?)$ ]] || die "bad duration '$d' (use e.g. 15s or 1m)"
+  local n=${BASH_REMATCH[1]}
+  [[ ${BASH_REMATCH[2]} == m ]] && n=$((n * 60))
+  ((n >= 1 && n <= 3600)) || die "duration '$d' out of range (1s..60m)"
+  echo "$n"
+}
+DURATION_S=$(duration_seconds "$DURATION")
+WARMUP_S=$(duration_seconds "$WARMUP")
+[[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || die "BENCH_ROUNDS must be 1..99"
+[[ $CONNECTIONS =~ ^[1-9][0-9]{0,3}$ ]] || die "BENCH_CONNECTIONS must be 1..9999"
+if [[ ! $PORT_BASE =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65000)); then die "bad BENCH_PORT_BASE"; fi
+[[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "bad BENCH_START_TIMEOUT"
+
+NPROC=$(nproc)
+if ((NPROC < 2)); then
+  log "WARNING: only $NPROC core: server and wrk share it; numbers are not comparable with DESIGN.md"
+  SERVER_CPU=0 LOAD_CPU=0
+fi
+CLK_TCK=$(getconf CLK_TCK)
+
+# ------------------------------------------------------------------------------------------
+# Process bookkeeping: everything started here is killed on exit.
+# ------------------------------------------------------------------------------------------
+STARTED_PIDS=()
+TMP_DIRS=()
+cleanup() {
+  local pid i
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "server pid $pid ignored SIGTERM; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  for d in "${TMP_DIRS[@]}"; do
+    [[ -n $d && $d == /tmp/pnx-bench.* ]] && rm -rf -- "$d"
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Launches "$@" pinned to SERVER_CPU in its own session, in directory $1; sets LAUNCHED_PID.
+# taskset and setsid exec, so the pid is the server process itself (what /proc is read for).
+launch_pinned() {
+  local dir=$1 logfile=$2
+  shift 2
+  (cd "$dir" && exec setsid taskset -c "$SERVER_CPU" "$@" >"$logfile" 2>&1 </dev/null) &
+  LAUNCHED_PID=$!
+  STARTED_PIDS+=("$LAUNCHED_PID")
+}
+
+wait_for_port() {
+  local pid=$1 port=$2 name=$3 i
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { log "$name exited during start-up; its log:"; tail -n 30 "$LOG_DIR/$name.log" >&2; return 1; }
+    port_in_use "$port" && return 0
+    sleep 0.1
+  done
+  log "$name did not accept connections on 127.0.0.1:$port within ${START_TIMEOUT}s"
+  return 1
+}
+
+# ------------------------------------------------------------------------------------------
+# Servers and targets. A server = name, start function, port (URL is always 127.0.0.1).
+# A target = name, server, request body file, token (empty = anonymous). Add more with
+# add_server / add_target. The first target whose name is "mercurius-jit" is the reference
+# for the ratio columns.
+# ------------------------------------------------------------------------------------------
+SERVERS=()
+declare -A SERVER_START SERVER_PORT SERVER_PID
+TARGETS=()
+declare -A TARGET_SERVER TARGET_BODY TARGET_TOKEN TARGET_RESPONSE_BYTES
+SKIPPED=()
+
+add_server() { SERVERS+=("$1"); SERVER_START[$1]=$2; SERVER_PORT[$1]=$3; }
+add_target() { TARGETS+=("$1"); TARGET_SERVER[$1]=$2; TARGET_BODY[$1]=$3; TARGET_TOKEN[$1]=${4:-}; }
+server_url() { echo "http://127.0.0.1:${SERVER_PORT[$1]}/graphql"; }
+REFERENCE_TARGET=mercurius-jit
+
+start_mercurius() {
+  local name=$1 port=$2
+  launch_pinned "$BENCH_DIR/peers/mercurius" "$LOG_DIR/$name.log" \
+    env NODE_ENV=production PORT="$port" HOST=127.0.0.1 node server.js
+}
+
+start_bare_aspnet() {
+  local name=$1 port=$2
+  launch_pinned "$OUT_DIR/BareAspNet" "$LOG_DIR/$name.log" \
+    env DOTNET_TC_DelaySingleProcMultiplier=1 ASPNETCORE_ENVIRONMENT=Production \
+    dotnet BareAspNet.dll --urls "http://127.0.0.1:$port"
+}
+
+# ==========================================================================================
+# PrivateNexus server                                   <<< the lead fills in the TODOs >>>
+# ==========================================================================================
+PNX_PROJECT="$REPO_DIR/src/PrivateNexus.Server"
+PNX_OUT="$OUT_DIR/PrivateNexus.Server"
+PNX_ADMIN_EMAIL="bench@example.test"
+PNX_ADMIN_PASSWORD=""
+PNX_DATA_DIR=""
+
+# (a) publish; returns non-zero when the server cannot be built (then its targets are skipped).
+publish_privatenexus() {
+  [[ -f $PNX_PROJECT/PrivateNexus.Server.csproj ]] || { log "no $PNX_PROJECT/PrivateNexus.Server.csproj"; return 1; }
+  log "publishing src/PrivateNexus.Server (Release)"
+  dotnet publish "$PNX_PROJECT" -c Release -o "$PNX_OUT" --artifacts-path "$OUT_DIR/artifacts" --nologo -v quiet >"$LOG_DIR/publish-privatenexus.log" 2>&1 \
+    || { log "publish failed; see $LOG_DIR/publish-privatenexus.log"; tail -n 20 "$LOG_DIR/publish-privatenexus.log" >&2; return 1; }
+  [[ -f $PNX_OUT/PrivateNexus.Server.dll ]] || { log "publish produced no PrivateNexus.Server.dll"; return 1; }
+}
+
+# (b) start it on an empty data directory with a bootstrap administrator.
+start_privatenexus() {
+  local name=$1 port=$2
+  PNX_DATA_DIR=$(mktemp -d /tmp/pnx-bench.XXXXXX)
+  TMP_DIRS+=("$PNX_DATA_DIR")
+  # Satisfies ASP.NET Identity's default rules (upper, lower, digit, symbol, length).
+  PNX_ADMIN_PASSWORD="Pnx-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')-Aa1!"
+  launch_pinned "$PNX_OUT" "$LOG_DIR/$name.log" \
+    env DOTNET_TC_DelaySingleProcMultiplier=1 ASPNETCORE_ENVIRONMENT=Production \
+    PNX_DATA_DIR="$PNX_DATA_DIR" \
+    PNX_BOOTSTRAP_ADMIN_EMAIL="$PNX_ADMIN_EMAIL" \
+    PNX_BOOTSTRAP_ADMIN_PASSWORD="$PNX_ADMIN_PASSWORD" \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    dotnet PrivateNexus.Server.dll
+}
+
+# (c) TODO(lead): print an access token for the bootstrap admin on stdout; return non-zero if
+# none can be had (the PrivateNexus targets are then skipped). Base URL in $1
+# (http://127.0.0.1:<port>); credentials in $PNX_ADMIN_EMAIL / $PNX_ADMIN_PASSWORD.
+# Every request bounded (curl --max-time). Must be a *signed, unencrypted* token as the server
+# issues to API clients (DESIGN.md), so the benchmark pays what a real client pays.
+# Example shape (adjust grant, client id and scopes to what Identity/ registers):
+#   curl -sS --max-time 10 "$1/connect/token" \
+#     -d grant_type=password -d client_id=privatenexus-bench \
+#     --data-urlencode username="$PNX_ADMIN_EMAIL" --data-urlencode password="$PNX_ADMIN_PASSWORD" \
+#     -d scope="openid api" | jq -r .access_token
+pnx_get_token() {
+  local base=$1
+  : "$base"
+  log "TODO(lead): pnx_get_token is not implemented yet (set BENCH_PNX_TOKEN to bypass)"
+  return 2
+}
+
+# (d) TODO(lead): create 50 clients x 20 services for the `clients` query (through the API,
+# with the token in $2, against base URL $1), every request bounded; return non-zero if the
+# data cannot be created (then only the `clients` target is skipped).
+pnx_seed_clients() {
+  local base=$1 token=$2
+  : "$base" "$token"
+  log "TODO(lead): pnx_seed_clients is not implemented yet"
+  return 2
+}
+# ==========================================================================================
+
+add_server mercurius-jit start_mercurius "$PORT_BASE"
+add_server bare-aspnet start_bare_aspnet "$((PORT_BASE + 1))"
+add_target mercurius-jit mercurius-jit "$BENCH_DIR/queries/hello.json"
+add_target bare-aspnet bare-aspnet "$BENCH_DIR/queries/hello.json"
+
+WANT_PNX=1
+if [[ ${BENCH_ONLY_PEERS:-0} == 1 ]]; then
+  WANT_PNX=0
+  SKIPPED+=("privatenexus: BENCH_ONLY_PEERS=1")
+elif [[ ! -f $PNX_PROJECT/PrivateNexus.Server.csproj ]]; then
+  WANT_PNX=0
+  SKIPPED+=("privatenexus: src/PrivateNexus.Server not found")
+fi
+
+# ------------------------------------------------------------------------------------------
+# Tools and builds
+# ------------------------------------------------------------------------------------------
+mkdir -p "$OUT_DIR" "$LOG_DIR" "$RESULTS_DIR"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+fi
+for tool in wrk taskset setsid dotnet node npm curl getconf; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
+done
+
+if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
+  log "publishing bench/peers/BareAspNet (Release)"
+  dotnet publish "$BENCH_DIR/peers/BareAspNet/BareAspNet.csproj" -c Release -o "$OUT_DIR/BareAspNet" \
+    --artifacts-path "$OUT_DIR/artifacts" --nologo -v quiet \
+    >"$LOG_DIR/publish-bare.log" 2>&1 || { tail -n 30 "$LOG_DIR/publish-bare.log" >&2; die "BareAspNet publish failed"; }
+  log "npm ci in bench/peers/mercurius"
+  (cd "$BENCH_DIR/peers/mercurius" && npm ci --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm-ci.log" 2>&1) \
+    || { tail -n 30 "$LOG_DIR/npm-ci.log" >&2; die "npm ci failed"; }
+fi
+[[ -f $OUT_DIR/BareAspNet/BareAspNet.dll ]] || die "bench/out/BareAspNet missing (run without BENCH_NO_BUILD)"
+[[ -d $BENCH_DIR/peers/mercurius/node_modules/mercurius ]] || die "mercurius not installed (run without BENCH_NO_BUILD)"
+
+if ((WANT_PNX)); then
+  if [[ ${BENCH_NO_BUILD:-0} == 1 && -f $PNX_OUT/PrivateNexus.Server.dll ]] || publish_privatenexus; then
+    add_server privatenexus start_privatenexus "$((PORT_BASE + 2))"
+  else
+    WANT_PNX=0
+    SKIPPED+=("privatenexus: src/PrivateNexus.Server did not publish (see bench/out/logs/$STAMP/publish-privatenexus.log)")
+  fi
+fi
+
+# ------------------------------------------------------------------------------------------
+# Start servers (all on SERVER_CPU; idle ones wait on epoll while another is measured)
+# ------------------------------------------------------------------------------------------
+for s in "${SERVERS[@]}"; do
+  port_in_use "${SERVER_PORT[$s]}" && die "127.0.0.1:${SERVER_PORT[$s]} already in use (set BENCH_PORT_BASE)"
+done
+
+for s in "${SERVERS[@]}"; do
+  log "starting $s on 127.0.0.1:${SERVER_PORT[$s]}, pinned to core $SERVER_CPU"
+  if ! "${SERVER_START[$s]}" "$s" "${SERVER_PORT[$s]}"; then
+    [[ $s == privatenexus ]] || die "could not start $s"
+    SKIPPED+=("privatenexus: start failed"); continue
+  fi
+  SERVER_PID[$s]=$LAUNCHED_PID
+  if ! wait_for_port "$LAUNCHED_PID" "${SERVER_PORT[$s]}" "$s"; then
+    [[ $s == privatenexus ]] || die "$s did not start"
+    unset "SERVER_PID[$s]"
+    SKIPPED+=("privatenexus: did not accept connections (see bench/out/logs/$STAMP/$s.log)")
+  fi
+done
+
+if [[ -n ${SERVER_PID[privatenexus]:-} ]]; then
+  pnx_base="http://127.0.0.1:${SERVER_PORT[privatenexus]}"
+  token="${BENCH_PNX_TOKEN:-}"
+  if [[ -z $token ]]; then
+    token=$(pnx_get_token "$pnx_base") || token=""
+  fi
+  if [[ -z $token ]]; then
+    SKIPPED+=("privatenexus: no access token (pnx_get_token is a TODO stub; or set BENCH_PNX_TOKEN)")
+  else
+    add_target privatenexus-me privatenexus "$BENCH_DIR/queries/me.json" "$token"
+    if pnx_seed_clients "$pnx_base" "$token"; then
+      add_target privatenexus-clients privatenexus "$BENCH_DIR/queries/clients.json" "$token"
+    else
+      SKIPPED+=("privatenexus-clients: 50 x 20 data not seeded (pnx_seed_clients is a TODO stub)")
+    fi
+  fi
+fi
+
+# ------------------------------------------------------------------------------------------
+# Smoke check: each target must answer 200 with data and without errors, else it is dropped
+# (peers: the run fails).
+# ------------------------------------------------------------------------------------------
+smoke_check() {
+  local t=$1 url body code
+  url=$(server_url "${TARGET_SERVER[$t]}")
+  body="$LOG_DIR/$t.response.json"
+  local -a auth=()
+  [[ -n ${TARGET_TOKEN[$t]} ]] && auth=(-H "Authorization: Bearer ${TARGET_TOKEN[$t]}")
+  code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' -H 'Accept: application/graphql-response+json, application/json' \
+    "${auth[@]}" --data-binary "@${TARGET_BODY[$t]}" "$url") || code=000
+  if [[ $code != 200 ]] || ! grep -q '"data"' "$body" || grep -q '"errors"' "$body"; then
+    log "$t: smoke check failed (HTTP $code): $(head -c 300 "$body" 2>/dev/null)"
+    return 1
+  fi
+  TARGET_RESPONSE_BYTES[$t]=$(wc -c <"$body")
+}
+ACTIVE=()
+for t in "${TARGETS[@]}"; do
+  if smoke_check "$t"; then
+    ACTIVE+=("$t")
+  elif [[ ${TARGET_SERVER[$t]} == privatenexus ]]; then
+    SKIPPED+=("$t: smoke check failed (see log above)")
+  else
+    die "peer $t failed its smoke check"
+  fi
+done
+
+# ------------------------------------------------------------------------------------------
+# Load
+# ------------------------------------------------------------------------------------------
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# "busy total" jiffies of one core from /proc/stat (busy includes steal: time the core was not ours).
+core_jiffies() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+busy_pct() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; printf "%.0f", (t > 0) ? 100 * (y[1] - x[1]) / t : 0 }'; }
+
+# run_wrk TARGET DURATION DURATION_S OUTFILE
+run_wrk() {
+  local t=$1 dur=$2 dur_s=$3 outfile=$4 url
+  url=$(server_url "${TARGET_SERVER[$t]}")
+  [[ $url =~ ^http://127\.0\.0\.1:[0-9]+/ ]] || die "refusing non-loopback target $url"
+  BENCH_BODY_FILE="${TARGET_BODY[$t]}" BENCH_TOKEN="${TARGET_TOKEN[$t]}" \
+    timeout --kill-after=5 "$((dur_s + 30))" \
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$dur" --timeout 5s --latency -s "$WRK_SCRIPT" "$url" \
+    >"$outfile" 2>&1 || { log "$t: wrk failed: $(tail -n 5 "$outfile")"; return 1; }
+  grep -q '^BENCH_RESULT ' "$outfile" || { log "$t: no BENCH_RESULT in wrk output"; return 1; }
+}
+
+field() { grep '^BENCH_RESULT ' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+
+log "warming up each target for $WARMUP (DOTNET_TC_DelaySingleProcMultiplier=1 on .NET servers)"
+for t in "${ACTIVE[@]}"; do
+  log "  warm-up $t"
+  run_wrk "$t" "$WARMUP" "$WARMUP_S" "$LOG_DIR/$t.warmup.txt" || die "warm-up of $t failed"
+done
+
+RAW="$LOG_DIR/results.tsv"
+printf 'round\ttarget\trps\tp50_us\tp99_us\tcpu_us\trss_kb\terrors\tload\trequests\tserver_pct\tserver_core_busy\tload_core_busy\n' >"$RAW"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for t in "${ACTIVE[@]}"; do
+    pid=${SERVER_PID[${TARGET_SERVER[$t]}]}
+    kill -0 "$pid" 2>/dev/null || die "server of $t (pid $pid) died"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    out="$LOG_DIR/$t.round$r.txt"
+    log "round $r/$ROUNDS: $t for $DURATION (load $load)"
+    before=$(cpu_ticks "$pid")
+    s_before=$(core_jiffies "$SERVER_CPU") l_before=$(core_jiffies "$LOAD_CPU")
+    run_wrk "$t" "$DURATION" "$DURATION_S" "$out" || die "measurement of $t failed"
+    after=$(cpu_ticks "$pid")
+    s_busy=$(busy_pct "$s_before" "$(core_jiffies "$SERVER_CPU")") l_busy=$(busy_pct "$l_before" "$(core_jiffies "$LOAD_CPU")")
+    rss=$(rss_kb "$pid")
+    requests=$(field "$out" requests)
+    duration_us=$(field "$out" duration_us)
+    errors=$(($(field "$out" errors_connect) + $(field "$out" errors_read) + $(field "$out" errors_write) + $(field "$out" errors_status) + $(field "$out" errors_timeout)))
+    ((requests > 0)) || die "$t completed no request"
+    rps=$(awk -v n="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+    cpu=$(awk -v a="$before" -v b="$after" -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
+    server_pct=$(awk -v a="$before" -v b="$after" -v hz="$CLK_TCK" -v d="$duration_us" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / (d / 1e6) }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$t" "$rps" "$(field "$out" p50_us)" "$(field "$out" p99_us)" \
+      "$cpu" "$rss" "$errors" "$load" "$requests" "$server_pct" "$s_busy" "$l_busy" >>"$RAW"
+  done
+done
+
+# ------------------------------------------------------------------------------------------
+# Report
+# ------------------------------------------------------------------------------------------
+REPORT="$RESULTS_DIR/$STAMP.md"
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+{
+  echo "# PrivateNexus benchmark — $STAMP"
+  echo
+  echo "## Machine"
+  echo
+  echo "- nproc: $NPROC; CPU: ${cpu_model:-unknown}; memory: $mem_total; kernel $(uname -r)"
+  echo "- loadavg at report time: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- dotnet $(dotnet --version 2>/dev/null | head -n1); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+  echo "- servers pinned to core $SERVER_CPU (taskset), wrk to core $LOAD_CPU: \`wrk -t1 -c$CONNECTIONS -d$DURATION --latency -s wrk/post.lua\`"
+  echo "- warm-up $WARMUP per target, then $ROUNDS rounds of $DURATION per target in the same order (A B A B); CLK_TCK $CLK_TCK"
+  echo
+  echo "## Targets"
+  echo
+  for t in "${ACTIVE[@]}"; do
+    echo "- \`$t\`: server \`${TARGET_SERVER[$t]}\`, body \`$(tr -d '\n' <"${TARGET_BODY[$t]}")\`$([[ -n ${TARGET_TOKEN[$t]} ]] && echo ', with bearer token'), response ${TARGET_RESPONSE_BYTES[$t]} bytes"
+  done
+  for s in "${SKIPPED[@]}"; do
+    echo "- skipped — $s"
+  done
+  echo
+  echo "## Measurements"
+  echo
+  echo "req/s and CPU ratios are against \`$REFERENCE_TARGET\` in the same round. CPU µs/req = server utime+stime over the"
+  echo "measured window / requests completed. RSS after the window. \"server % of core\" = the server process's CPU over the window"
+  echo "(100 = it had the whole core: the server was the bottleneck); \"core busy %\" = everything on that core, steal included"
+  echo "(server core busy well above server % = something else ran there; wrk core near 100 = the load generator was the limit)."
+  echo "Load = /proc/loadavg (1/5/15 min) at the window's start."
+  echo
+  awk -F'\t' -v ref="$REFERENCE_TARGET" '
+    NR == 1 { next }
+    { n++; R[n] = $1; T[n] = $2; RPS[n] = $3; P50[n] = $4; P99[n] = $5; CPU[n] = $6; RSS[n] = $7; ERR[n] = $8; LOAD[n] = $9
+      SP[n] = $11; SB[n] = $12; LB[n] = $13
+      if ($2 == ref) { refrps[$1] = $3; refcpu[$1] = $6 }
+      if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 }
+      srps[$2] += $3; scpu[$2] += $6; sp50[$2] += $4; sp99[$2] += $5; srss[$2] += $7; cnt[$2]++; serr[$2] += $8 }
+    function ratio(a, b) { return (b > 0) ? sprintf("%.2f×", a / b) : "—" }
+    END {
+      print "| round | target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius | server % of core | server core busy % | wrk core busy % | load at start |"
+      print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+      for (i = 1; i <= n; i++)
+        printf "| %s | %s | %d | %d | %d | %.1f | %.1f | %d | %s | %s | %d | %d | %d | %s |\n", R[i], T[i], RPS[i], P50[i], P99[i], CPU[i], RSS[i] / 1024, ERR[i], ratio(RPS[i], refrps[R[i]]), ratio(CPU[i], refcpu[R[i]]), SP[i], SB[i], LB[i], LOAD[i]
+      print ""
+      print "### Mean over rounds"
+      print ""
+      print "| target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+      for (j = 1; j <= m; j++) {
+        t = order[j]; c = cnt[t]
+        printf "| %s | %d | %d | %d | %.1f | %.1f | %d | %s | %s |\n", t, srps[t] / c, sp50[t] / c, sp99[t] / c, scpu[t] / c, srss[t] / c / 1024, serr[t], ratio(srps[t], srps[ref] * c / cnt[ref]), ratio(scpu[t], scpu[ref] * c / cnt[ref])
+      }
+      if ("privatenexus-me" in seen && ref in seen) {
+        t = "privatenexus-me"; x = (srps[t] / cnt[t]) / (srps[ref] / cnt[ref]); cpu = scpu[t] / cnt[t]
+        print ""
+        print "### Goal: `{ me { id } }` at ≥ 2× mercurius-jit req/s and ≤ 50 µs server CPU per request"
+        print ""
+        printf "- req/s: %.2f× mercurius-jit — %s\n", x, (x >= 2 ? "MET" : "NOT MET")
+        printf "- CPU: %.1f µs/request — %s\n", cpu, (cpu <= 50 ? "MET" : "NOT MET")
+      }
+    }' "$RAW"
+  echo
+  echo "Raw wrk output: \`bench/out/logs/$STAMP/\` (not committed)."
+} >"$REPORT"
+
+cat "$REPORT"
+log "report written to bench/results/$STAMP.md"

@@ -1,0 +1,52 @@
+using System.Security.Claims;
+using PrivateNexus.Server.Features.Audit;
+
+namespace PrivateNexus.Server.Authorization;
+
+/// <summary>Resolves the calling <see cref="Actor"/> for this request (scoped; computed once).</summary>
+public sealed class CurrentActor(IHttpContextAccessor http, ActorDirectory directory)
+{
+    private Actor? _actor;
+
+    /// <summary>Set by non-HTTP callers (CLI commands, background work) before using feature services.</summary>
+    public void Set(Actor actor) => _actor = actor;
+
+    public async ValueTask<Actor> GetAsync(CancellationToken cancellationToken = default)
+    {
+        return _actor ??= await ResolveAsync(http.HttpContext?.User, cancellationToken);
+    }
+
+    private async Task<Actor> ResolveAsync(ClaimsPrincipal? principal, CancellationToken cancellationToken)
+    {
+        if (principal?.Identity?.IsAuthenticated != true)
+        {
+            return Actor.Anonymous;
+        }
+
+        var scopes = principal.FindAll(PnxClaims.Scope)
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToHashSet(StringComparer.Ordinal);
+
+        if (principal.FindFirstValue(PnxClaims.Application) is { } clientId)
+        {
+            var app = await directory.GetApplicationAsync(clientId, cancellationToken);
+            return app is { Active: true }
+                ? new Actor(ActorType.Application, clientId, app.Name, null, app.PlatformRole, app.ClientRoles, scopes)
+                : Actor.Anonymous;
+        }
+
+        if (!Guid.TryParse(principal.FindFirstValue(PnxClaims.Subject), out var userId))
+        {
+            return Actor.Anonymous;
+        }
+
+        var user = await directory.GetUserAsync(userId, cancellationToken);
+        if (user is not { Active: true })
+        {
+            return Actor.Anonymous;
+        }
+
+        var type = principal.HasClaim(c => c.Type == PnxClaims.ApiTokenId) ? ActorType.ApiToken : ActorType.User;
+        return new Actor(type, userId.ToString(), user.Name, userId, user.PlatformRole, user.ClientRoles, scopes);
+    }
+}

@@ -1,0 +1,12 @@
+namespace PrivateNexus.Server.Common;
+
+/// <summary>Stable error codes carried in GraphQL <c>extensions.code</c>; clients switch on these.</summary>
+public static class ErrorCode
+{
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string Forbidden = "FORBIDDEN";
+    public const string NotFound = "NOT_FOUND";
+    public const string BadUserInput = "BAD_USER_INPUT";
+    public const string Conflict = "CONFLICT";
+    public const string Internal = "INTERNAL";
+}

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PrivateNexus.Server.Hosting;
+
+namespace PrivateNexus.Server.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>
+    /// The database: SQLite by default, PostgreSQL when configured. Code depends on
+    /// <see cref="PnxDbContext"/> only. The choice is made from options when first needed, so every
+    /// configuration source (including test hosts) is seen.
+    /// </summary>
+    public static IServiceCollection AddPnxData(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => DatabaseProvider.From(
+            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<PnxOptions>>().Value.DataDir));
+
+        services.AddDbContext<PostgresPnxDbContext>((sp, o) => o
+            .UseNpgsql(sp.GetRequiredService<DatabaseProvider>().ConnectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations"))
+            .UseOpenIddict<Guid>());
+        services.AddDbContext<SqlitePnxDbContext>((sp, o) => o
+            .UseSqlite(sp.GetRequiredService<DatabaseProvider>().ConnectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations"))
+            .UseOpenIddict<Guid>());
+        services.AddScoped<PnxDbContext>(sp => sp.GetRequiredService<DatabaseProvider>().Kind == DatabaseKind.Postgres
+            ? sp.GetRequiredService<PostgresPnxDbContext>()
+            : sp.GetRequiredService<SqlitePnxDbContext>());
+
+        services.AddScoped<DatabaseMigrator>();
+        return services;
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace PrivateNexus.Server.Data;
+
+/// <summary>SQLite flavour: its own migrations under Data/Migrations/Sqlite.</summary>
+public sealed class SqlitePnxDbContext(DbContextOptions<SqlitePnxDbContext> options) : PnxDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot order or compare DateTimeOffset stored as text; store UTC ticks instead.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+}
+
+/// <summary>PostgreSQL flavour: its own migrations under Data/Migrations/Postgres.</summary>
+public sealed class PostgresPnxDbContext(DbContextOptions<PostgresPnxDbContext> options) : PnxDbContext(options);

@@ -1,0 +1,59 @@
+using PrivateNexus.Server.Features.Clients;
+
+namespace PrivateNexus.Server.Features.Services;
+
+public enum DesiredState
+{
+    Running,
+    Stopped,
+}
+
+/// <summary>A client's workload as desired state; the engine reconciler makes it so.</summary>
+public sealed class Service
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    public Guid ClientId { get; set; }
+
+    public Guid NodeId { get; set; }
+
+    /// <summary>DNS-label shaped, unique within the client.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>Copy of <c>Spec.Image</c> so lists can filter and sort on it in the database.</summary>
+    public required string Image { get; set; }
+
+    public DesiredState DesiredState { get; set; }
+
+    /// <summary>Number of the current <see cref="ServiceRevision"/>; starts at 1.</summary>
+    public int Revision { get; set; }
+
+    public required ServiceSpec Spec { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public long Version { get; set; }
+
+    public Client? Client { get; set; }
+}
+
+/// <summary>Immutable history: one row per spec a service ever had.</summary>
+public sealed class ServiceRevision
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    public Guid ServiceId { get; set; }
+
+    public int Revision { get; set; }
+
+    public required ServiceSpec Spec { get; set; }
+
+    /// <summary><c>create</c>, <c>update</c> or <c>rollback:N</c>.</summary>
+    public required string Reason { get; set; }
+
+    public string? CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

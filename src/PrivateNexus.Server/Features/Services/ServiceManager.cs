@@ -1,0 +1,276 @@
+using Microsoft.EntityFrameworkCore;
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Common;
+using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Features.Clients;
+
+namespace PrivateNexus.Server.Features.Services;
+
+/// <summary>
+/// Services as desired state: every accepted change writes the spec, a new immutable revision and
+/// an audit event in one transaction. The engine reconciler (separate feature) converges to it.
+/// </summary>
+public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog audit, SpecValidator validator, TimeProvider time)
+{
+    public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
+    {
+        var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
+        var query = db.Services.AsNoTracking();
+        if (visible is not null)
+        {
+            query = query.Where(s => visible.Contains(s.ClientId));
+        }
+
+        if (filter.ClientId is { } clientId)
+        {
+            query = query.Where(s => s.ClientId == clientId);
+        }
+
+        if (filter.NodeId is { } nodeId)
+        {
+            query = query.Where(s => s.NodeId == nodeId);
+        }
+
+        if (filter.DesiredState is { } state)
+        {
+            query = query.Where(s => s.DesiredState == state);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var term = filter.Search.Trim().ToLowerInvariant();
+            query = query.Where(s => s.Name.Contains(term) || s.Image.ToLower().Contains(term));
+        }
+
+        query = (filter.Sort, filter.Descending) switch
+        {
+            (ServiceSort.CreatedAt, false) => query.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id),
+            (ServiceSort.CreatedAt, true) => query.OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id),
+            (ServiceSort.UpdatedAt, false) => query.OrderBy(s => s.UpdatedAt).ThenBy(s => s.Id),
+            (ServiceSort.UpdatedAt, true) => query.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.Id),
+            (_, false) => query.OrderBy(s => s.Name).ThenBy(s => s.Id),
+            (_, true) => query.OrderByDescending(s => s.Name).ThenBy(s => s.Id),
+        };
+        return await query.ToPageAsync(page, cancellationToken);
+    }
+
+    /// <summary>All services of many clients in one query (nested <c>client.services</c>), readable ones only.</summary>
+    public async Task<ILookup<Guid, Service>> ListForClientsAsync(IReadOnlyCollection<Guid> clientIds, CancellationToken cancellationToken)
+    {
+        var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
+        var wanted = visible is null ? clientIds : clientIds.Where(visible.Contains).ToList();
+        var services = await db.Services.AsNoTracking()
+            .Where(s => wanted.Contains(s.ClientId))
+            .OrderBy(s => s.Name).ThenBy(s => s.Id)
+            .ToListAsync(cancellationToken);
+        return services.ToLookup(s => s.ClientId);
+    }
+
+    public async Task<Service> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var service = await db.Services.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        await rules.RequireClientAsync(service?.ClientId ?? Guid.Empty, Permission.ServiceRead, AuditTarget.Of("service", id, service?.ClientId), "Service", cancellationToken);
+        return service ?? throw DomainException.NotFound("Service");
+    }
+
+    public async Task<Page<ServiceRevision>> RevisionsAsync(Guid serviceId, PageRequest page, CancellationToken cancellationToken)
+    {
+        await GetAsync(serviceId, cancellationToken);
+        return await db.ServiceRevisions.AsNoTracking()
+            .Where(r => r.ServiceId == serviceId)
+            .OrderByDescending(r => r.Revision)
+            .ToPageAsync(page, cancellationToken);
+    }
+
+    public async Task<Service> CreateAsync(CreateServiceInput input, CancellationToken cancellationToken)
+    {
+        var actor = await rules.RequireClientAsync(input.ClientId, Permission.ServiceManage, new("service", null, input.ClientId), "Client", cancellationToken);
+        var client = await ActiveClientAsync(input.ClientId, cancellationToken);
+        var name = Validate.DnsLabel(input.Name, "name");
+        var spec = validator.Build(input.Spec, previous: null);
+        var nodeId = await PlaceAsync(actor, input.NodeId, cancellationToken);
+        var others = await OtherSpecsAsync(client.Id, exceptServiceId: null, cancellationToken);
+        ClientPolicy.EnsureImageAllowed(client, spec.Image);
+        ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: true, others.Count);
+        if (await db.Services.AnyAsync(s => s.ClientId == client.Id && s.Name == name, cancellationToken))
+        {
+            throw DomainException.Conflict($"The client already has a service named '{name}'.", "name");
+        }
+
+        var now = time.Now();
+        var service = new Service
+        {
+            ClientId = client.Id,
+            NodeId = nodeId,
+            Name = name,
+            Image = spec.Image,
+            Spec = spec,
+            Revision = 1,
+            DesiredState = input.DesiredState ?? DesiredState.Running,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        db.Services.Add(service);
+        AddRevision(service, actor, "create");
+        audit.Add(actor, "service.create", AuditTarget.Of("service", service.Id, client.Id), new { service.Name, nodeId, spec = Redacted(spec), service.DesiredState });
+        await SaveAsync(name, cancellationToken);
+        return service;
+    }
+
+    /// <summary>A new revision with the given spec. Sending the current spec again changes nothing.</summary>
+    public async Task<Service> UpdateAsync(UpdateServiceInput input, CancellationToken cancellationToken)
+    {
+        var (service, actor) = await LoadForAsync(input.Id, Permission.ServiceManage, cancellationToken);
+        if (input.ExpectedRevision is { } expected && expected != service.Revision)
+        {
+            throw DomainException.Conflict($"The service is at revision {service.Revision}, not {expected}. Reload and try again.", "expectedRevision");
+        }
+
+        var client = await ActiveClientAsync(service.ClientId, cancellationToken);
+        var spec = validator.Build(input.Spec, service.Spec);
+        return await ApplySpecAsync(service, client, actor, spec, "update", cancellationToken);
+    }
+
+    public async Task<Service> RollbackAsync(Guid id, int toRevision, CancellationToken cancellationToken)
+    {
+        var (service, actor) = await LoadForAsync(id, Permission.ServiceManage, cancellationToken);
+        var client = await ActiveClientAsync(service.ClientId, cancellationToken);
+        var target = await db.ServiceRevisions.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.ServiceId == id && r.Revision == toRevision, cancellationToken)
+            ?? throw DomainException.BadInput("toRevision", $"Revision {toRevision} does not exist.");
+        return await ApplySpecAsync(service, client, actor, target.Spec, $"rollback:{toRevision}", cancellationToken);
+    }
+
+    public Task<Service> StartAsync(Guid id, CancellationToken cancellationToken) => SetDesiredStateAsync(id, DesiredState.Running, cancellationToken);
+
+    public Task<Service> StopAsync(Guid id, CancellationToken cancellationToken) => SetDesiredStateAsync(id, DesiredState.Stopped, cancellationToken);
+
+    public async Task<Guid> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var (service, actor) = await LoadForAsync(id, Permission.ServiceManage, cancellationToken);
+        db.Services.Remove(service);
+        audit.Add(actor, "service.delete", AuditTarget.Of("service", id, service.ClientId), new { service.Name });
+        await db.SaveChangesAsync(cancellationToken);
+        return id;
+    }
+
+    private async Task<Service> SetDesiredStateAsync(Guid id, DesiredState state, CancellationToken cancellationToken)
+    {
+        var (service, actor) = await LoadForAsync(id, Permission.ServiceOperate, cancellationToken);
+        if (service.DesiredState == state)
+        {
+            return service;
+        }
+
+        if (state == DesiredState.Running)
+        {
+            await ActiveClientAsync(service.ClientId, cancellationToken);
+        }
+
+        service.DesiredState = state;
+        service.UpdatedAt = time.Now();
+        service.Version++;
+        audit.Add(actor, state == DesiredState.Running ? "service.start" : "service.stop", AuditTarget.Of("service", id, service.ClientId));
+        await SaveAsync(service.Name, cancellationToken);
+        return service;
+    }
+
+    private async Task<Service> ApplySpecAsync(Service service, Client client, Actor actor, ServiceSpec spec, string reason, CancellationToken cancellationToken)
+    {
+        if (SameSpec(service.Spec, spec))
+        {
+            return service;
+        }
+
+        var others = await OtherSpecsAsync(client.Id, service.Id, cancellationToken);
+        ClientPolicy.EnsureImageAllowed(client, spec.Image);
+        ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: false, others.Count);
+        service.Spec = spec;
+        service.Image = spec.Image;
+        service.Revision++;
+        service.UpdatedAt = time.Now();
+        service.Version++;
+        AddRevision(service, actor, reason);
+        audit.Add(actor, "service.update", AuditTarget.Of("service", service.Id, client.Id), new { reason, service.Revision, spec = Redacted(spec) });
+        await SaveAsync(service.Name, cancellationToken);
+        return service;
+    }
+
+    private async Task<(Service Service, Actor Actor)> LoadForAsync(Guid id, Permission permission, CancellationToken cancellationToken)
+    {
+        var service = await db.Services.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        var actor = await rules.RequireClientAsync(service?.ClientId ?? Guid.Empty, permission, AuditTarget.Of("service", id, service?.ClientId), "Service", cancellationToken);
+        return (service ?? throw DomainException.NotFound("Service"), actor);
+    }
+
+    private async Task<Client> ActiveClientAsync(Guid clientId, CancellationToken cancellationToken)
+    {
+        var client = await db.Clients.AsNoTracking().SingleOrDefaultAsync(c => c.Id == clientId, cancellationToken) ?? throw DomainException.NotFound("Client");
+        return client.Status == ClientStatus.Active ? client : throw DomainException.Conflict("The client is suspended; its services cannot be changed or started.");
+    }
+
+    /// <summary>Staff may choose a node; otherwise the least-loaded node that is not drained.</summary>
+    private async Task<Guid> PlaceAsync(Actor actor, Guid? requested, CancellationToken cancellationToken)
+    {
+        if (requested is { } nodeId)
+        {
+            if (!Rulebook.AllowsPlatform(actor, Permission.NodeRead))
+            {
+                throw DomainException.BadInput("nodeId", "Only platform staff choose nodes; leave 'nodeId' out to place automatically.");
+            }
+
+            var node = await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == nodeId, cancellationToken)
+                ?? throw DomainException.BadInput("nodeId", "No such node.");
+            return node.Drained ? throw DomainException.BadInput("nodeId", $"Node '{node.Name}' is drained and takes no new services.") : node.Id;
+        }
+
+        var candidates = await db.Nodes.AsNoTracking()
+            .Where(n => !n.Drained)
+            .Select(n => new { n.Id, n.Name, Load = db.Services.Count(s => s.NodeId == n.Id) })
+            .ToListAsync(cancellationToken);
+        var best = candidates.OrderBy(n => n.Load).ThenBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault();
+        return best?.Id ?? throw DomainException.BadInput("nodeId", "No node is available to place the service on (none registered, or all drained).");
+    }
+
+    private async Task<List<ServiceSpec>> OtherSpecsAsync(Guid clientId, Guid? exceptServiceId, CancellationToken cancellationToken) =>
+        await db.Services.AsNoTracking()
+            .Where(s => s.ClientId == clientId && s.Id != exceptServiceId)
+            .Select(s => s.Spec)
+            .ToListAsync(cancellationToken);
+
+    private void AddRevision(Service service, Actor actor, string reason) =>
+        db.ServiceRevisions.Add(new ServiceRevision
+        {
+            ServiceId = service.Id,
+            Revision = service.Revision,
+            Spec = service.Spec,
+            Reason = reason,
+            CreatedBy = actor.Name,
+            CreatedAt = service.UpdatedAt,
+        });
+
+    private async Task SaveAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw DomainException.Conflict("The service was changed by someone else. Reload and try again.");
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        {
+            throw DomainException.Conflict($"The client already has a service named '{name}', or the change raced another one.", "name");
+        }
+    }
+
+    private static bool SameSpec(ServiceSpec a, ServiceSpec b) =>
+        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
+
+    /// <summary>The spec as it may appear in the audit log: secret values never do.</summary>
+    internal static ServiceSpec Redacted(ServiceSpec spec) =>
+        spec with { Env = [.. spec.Env.Select(e => e.Secret ? e with { Value = "[secret]" } : e)] };
+}

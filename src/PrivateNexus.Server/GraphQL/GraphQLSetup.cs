@@ -1,0 +1,52 @@
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Types;
+using GraphQLParser.AST;
+using Microsoft.Extensions.Options;
+using PrivateNexus.Server.Common;
+using PrivateNexus.Server.Hosting;
+
+namespace PrivateNexus.Server.GraphQL;
+
+public static class GraphQLSetup
+{
+    public static IServiceCollection AddPnxGraphQL(this IServiceCollection services)
+    {
+        services.AddScoped<BatchLoaders>();
+        services.AddSingleton<GraphQLHttpEndpoint>();
+        services.AddGraphQL(b => b
+            .AddSchema<PnxSchema>()
+            .AddGraphTypes(typeof(PnxSchema).Assembly)
+            .AddSystemTextJson()
+            .AddErrorInfoProvider<PnxErrorInfoProvider>()
+
+            // Resolvers share the request's DbContext, which allows one operation at a time.
+            .AddExecutionStrategy<SerialExecutionStrategy>(OperationType.Query)
+            .AddComplexityAnalyzer((complexity, sp) =>
+            {
+                var limits = sp.GetRequiredService<IOptions<PnxOptions>>().Value.GraphQL;
+                complexity.MaxDepth = limits.MaxDepth;
+                complexity.MaxComplexity = limits.MaxComplexity;
+            })
+            .AddValidationRule<QueryLimitRules>()
+            .AddValidationRule<IntrospectionRule>(useForCachedDocuments: true)
+            .AddValidationRule<HttpGetRule>(useForCachedDocuments: true)
+            .ConfigureExecution<DocumentCache>()
+            .AddUnhandledExceptionHandler(MapException));
+        return services;
+    }
+
+    /// <summary>Domain refusals keep their message and code; anything else is logged and becomes INTERNAL.</summary>
+    private static void MapException(UnhandledExceptionContext context)
+    {
+        if (context.OriginalException is DomainException domain)
+        {
+            context.Exception = new DomainExecutionError(domain);
+            return;
+        }
+
+        var logger = context.ExecutionOptions.RequestServices?.GetService<ILogger<PnxSchema>>();
+        logger?.LogError(context.OriginalException, "Unhandled error in GraphQL field {Path}", context.FieldContext?.Path is { } path ? string.Join('.', path) : "(operation)");
+        context.Exception = new ExecutionError(context.ErrorMessage ?? "An internal error occurred.", context.OriginalException) { Code = ErrorCode.Internal };
+    }
+}

@@ -1,0 +1,129 @@
+using GraphQL;
+using GraphQL.Types;
+using GraphQL.Types.Relay;
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Features.Clients;
+using PrivateNexus.Server.Features.Nodes;
+using PrivateNexus.Server.Features.Services;
+
+namespace PrivateNexus.Server.GraphQL.Types;
+
+public sealed class ServiceType : ObjectGraphType<Service>
+{
+    public ServiceType()
+    {
+        Name = "Service";
+        Description = "A client's workload, as desired state.";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field(s => s.Name);
+        Field(s => s.Image);
+        Field<NonNullGraphType<DesiredStateType>>("desiredState").Resolve(c => c.Source.DesiredState);
+        Field(s => s.Revision).Description("The current revision number; pass as expectedRevision when updating.");
+        Field<NonNullGraphType<ServiceSpecType>>("spec").Resolve(c => c.Source.Spec);
+        Field<NonNullGraphType<IdGraphType>>("clientId").Resolve(c => c.Source.ClientId);
+        Field<ClientType>("client")
+            .Resolve(context => context.Svc<BatchLoaders>()
+                .Get<Guid, Client>("clients", (ids, ct) => context.Svc<ClientService>().GetManyAsync(ids, ct))
+                .Load(context.Source.ClientId));
+        Field<NodeType>("node")
+            .Description("The node it is placed on; null for callers who may not see nodes.")
+            .ResolveAsync(async context =>
+            {
+                var actor = await context.Svc<CurrentActor>().GetAsync(context.CancellationToken);
+                if (!Rulebook.AllowsPlatform(actor, Permission.NodeRead))
+                {
+                    return null;
+                }
+
+                return await context.Svc<BatchLoaders>()
+                    .Get<Guid, Node>("nodes", async (ids, ct) =>
+                        (await context.Svc<NodeService>().ListAsync(ct)).Where(n => ids.Contains(n.Id)).ToDictionary(n => n.Id))
+                    .Load(context.Source.NodeId).GetResultAsync(context.CancellationToken);
+            });
+        Field(s => s.CreatedAt);
+        Field(s => s.UpdatedAt);
+        Field<NonNullGraphType<ConnectionType<ServiceRevisionType>>>("revisions")
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 20)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c => (await c.Svc<ServiceManager>().RevisionsAsync(c.Source.Id, c.GetPage(), c.CancellationToken)).ToConnection());
+    }
+}
+
+public sealed class ServiceRevisionType : ObjectGraphType<ServiceRevision>
+{
+    public ServiceRevisionType()
+    {
+        Name = "ServiceRevision";
+        Field(r => r.Revision);
+        Field(r => r.Reason).Description("create, update or rollback:N");
+        Field(r => r.CreatedBy, nullable: true);
+        Field(r => r.CreatedAt);
+        Field<NonNullGraphType<ServiceSpecType>>("spec").Resolve(c => c.Source.Spec);
+    }
+}
+
+public sealed class ServiceSpecType : ObjectGraphType<ServiceSpec>
+{
+    public ServiceSpecType()
+    {
+        Name = "ServiceSpec";
+        Field(s => s.Image);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("command").Resolve(c => c.Source.Command);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EnvVarType>>>>("env").Resolve(c => c.Source.Env);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PortMappingType>>>>("ports").Resolve(c => c.Source.Ports);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<VolumeMountType>>>>("volumes").Resolve(c => c.Source.Volumes);
+        Field(s => s.CpuMillicores);
+        Field(s => s.MemoryMiB);
+        Field<NonNullGraphType<RestartPolicyType>>("restartPolicy").Resolve(c => c.Source.RestartPolicy);
+        Field<HealthCheckType>("healthCheck").Resolve(c => c.Source.HealthCheck);
+        Field(s => s.Replicas);
+    }
+}
+
+public sealed class EnvVarType : ObjectGraphType<EnvVar>
+{
+    public EnvVarType()
+    {
+        Name = "EnvVar";
+        Field(e => e.Name);
+        Field<StringGraphType>("value")
+            .Description("Null for a secret: secrets are write-only.")
+            .Resolve(c => c.Source.Secret ? null : c.Source.Value);
+        Field(e => e.Secret);
+    }
+}
+
+public sealed class PortMappingType : ObjectGraphType<PortMapping>
+{
+    public PortMappingType()
+    {
+        Name = "PortMapping";
+        Field(p => p.ContainerPort);
+        Field(p => p.HostPort, nullable: true);
+        Field<NonNullGraphType<PortProtocolType>>("protocol").Resolve(c => c.Source.Protocol);
+    }
+}
+
+public sealed class VolumeMountType : ObjectGraphType<VolumeMount>
+{
+    public VolumeMountType()
+    {
+        Name = "VolumeMount";
+        Field(v => v.Name).Description("A named volume (host paths are never allowed).");
+        Field(v => v.Path);
+        Field(v => v.ReadOnly);
+    }
+}
+
+public sealed class HealthCheckType : ObjectGraphType<HealthCheck>
+{
+    public HealthCheckType()
+    {
+        Name = "HealthCheck";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("command").Resolve(c => c.Source.Command);
+        Field(h => h.IntervalSeconds);
+        Field(h => h.TimeoutSeconds);
+        Field(h => h.Retries);
+        Field(h => h.StartPeriodSeconds);
+    }
+}

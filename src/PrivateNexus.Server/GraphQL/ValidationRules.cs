@@ -1,0 +1,70 @@
+using GraphQL.Validation;
+using GraphQLParser.AST;
+using Microsoft.Extensions.Options;
+using PrivateNexus.Server.Hosting;
+
+namespace PrivateNexus.Server.GraphQL;
+
+/// <summary>Introspection (<c>__schema</c>, <c>__type</c>) only for authenticated callers, unless configured open.</summary>
+public sealed class IntrospectionRule(IOptions<PnxOptions> options) : ValidationRuleBase
+{
+    public const string Code = "INTROSPECTION_REQUIRES_AUTH";
+
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+    {
+        if (options.Value.AnonymousIntrospection || context.User?.Identity?.IsAuthenticated == true)
+        {
+            return default;
+        }
+
+        return new(new MatchingNodeVisitor<GraphQLField>((field, ctx) =>
+        {
+            if (field.Name == "__schema" || field.Name == "__type")
+            {
+                ctx.ReportError(new ValidationError(ctx.Document.Source, null, "Introspection requires authentication.", field) { Code = Code });
+            }
+        }));
+    }
+}
+
+/// <summary>Limits that depth/complexity analysis does not cover: aliases (a cheap amplification vector).</summary>
+public sealed class QueryLimitRules(IOptions<PnxOptions> options) : ValidationRuleBase
+{
+    public const string Code = "QUERY_TOO_COMPLEX";
+
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+    {
+        var max = options.Value.GraphQL.MaxAliases;
+        var aliases = 0;
+        return new(new MatchingNodeVisitor<GraphQLField>((field, ctx) =>
+        {
+            if (field.Alias is not null && ++aliases == max + 1)
+            {
+                ctx.ReportError(new ValidationError(ctx.Document.Source, null, $"The query uses more than {max} aliases.", field) { Code = Code });
+            }
+        }));
+    }
+}
+
+/// <summary>GET may only run queries (GraphQL over HTTP); the transport turns this error into 405.</summary>
+public sealed class HttpGetRule : ValidationRuleBase
+{
+    public const string Code = "HTTP_METHOD_NOT_ALLOWED";
+    public const string MethodKey = "http.method";
+
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+    {
+        if (!(context.UserContext.TryGetValue(MethodKey, out var method) && Equals(method, HttpMethods.Get)))
+        {
+            return default;
+        }
+
+        return new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, ctx) =>
+        {
+            if (operation == ctx.Operation && operation.Operation != OperationType.Query)
+            {
+                ctx.ReportError(new ValidationError(ctx.Document.Source, null, "Only queries may be sent with GET; use POST.", operation) { Code = Code });
+            }
+        }));
+    }
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json;
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Features.Automation;
+
+namespace PrivateNexus.Server.Hosting;
+
+/// <summary>
+/// Operator commands run on the host: <c>migrate</c> and <c>create-client-app</c>. Anything else
+/// on the command line starts the server. docs/operations.md shows each in use.
+/// </summary>
+public static class Commands
+{
+    private static readonly string[] Names = ["migrate", "create-client-app"];
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && (Names.Contains(args[0]) || args[0] is "--help" or "-h");
+
+    public static async Task<int> RunAsync(WebApplication app, string[] args)
+    {
+        var root = new RootCommand("PrivateNexus control plane. Without a command, runs the server.");
+
+        var migrate = new Command("migrate", "Apply pending database migrations (forward only) and exit.");
+        migrate.SetAction(async (_, ct) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+            return 0;
+        });
+        root.Subcommands.Add(migrate);
+
+        var name = new Option<string>("--name") { Description = "Display name of the application.", Required = true };
+        var client = new Option<string?>("--client") { Description = "Slug of the client organisation to bind it to; leave out for a platform application." };
+        var role = new Option<string>("--role") { Description = "Owner, Member or Viewer (bound); Admin or Operator (platform).", Required = true };
+        var scopes = new Option<string[]>("--scope") { Description = "api:read and/or api:write (default: both).", AllowMultipleArgumentsPerToken = true };
+        var createApp = new Command("create-client-app", "Register an OAuth client-credentials application and print its credentials once.")
+        {
+            name, client, role, scopes,
+        };
+        createApp.SetAction(async (parse, ct) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var services = scope.ServiceProvider;
+            await services.GetRequiredService<DatabaseMigrator>().EnsureCurrentAsync(ct);
+            services.GetRequiredService<CurrentActor>().Set(Actor.System with { Name = "cli" });
+            Guid? organisation = null;
+            if (parse.GetValue(client) is { } slug)
+            {
+                var db = services.GetRequiredService<PnxDbContext>();
+                organisation = db.Clients.Where(c => c.Slug == slug).Select(c => (Guid?)c.Id).SingleOrDefault();
+                if (organisation is null)
+                {
+                    await Console.Error.WriteLineAsync($"No client with slug '{slug}'.");
+                    return 2;
+                }
+            }
+
+            var created = await services.GetRequiredService<AutomationClientService>().CreateAsync(
+                new CreateAutomationClientInput(parse.GetValue(name)!, organisation, parse.GetValue(role)!, parse.GetValue(scopes)), ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                client_id = created.Client.ClientIdentifier,
+                client_secret = created.ClientSecret,
+                scopes = created.Client.Scopes,
+                token_endpoint = "/connect/token",
+            }));
+            return 0;
+        });
+        root.Subcommands.Add(createApp);
+
+        try
+        {
+            return await root.Parse(args).InvokeAsync();
+        }
+        catch (Common.DomainException ex)
+        {
+            await Console.Error.WriteLineAsync($"{ex.Code}: {ex.Message}");
+            return 2;
+        }
+    }
+}

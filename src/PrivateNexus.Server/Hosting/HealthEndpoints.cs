@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PrivateNexus.Server.Data;
+
+namespace PrivateNexus.Server.Hosting;
+
+public static class HealthEndpoints
+{
+    public static IServiceCollection AddPnxHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck("alive", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddDbContextCheck<PnxDbContext>("database", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: and its database does too.</summary>
+    public static WebApplication MapPnxHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new() { Predicate = c => c.Tags.Contains("live") });
+        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+}

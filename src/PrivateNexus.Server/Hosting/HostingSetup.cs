@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.HttpOverrides;
+using Serilog;
+using Serilog.Events;
+
+namespace PrivateNexus.Server.Hosting;
+
+public static class HostingSetup
+{
+    public const int DefaultPort = 8080;
+
+    /// <summary>Options (validated at start), logging, Data Protection and the default listen address.</summary>
+    public static WebApplicationBuilder AddPnxHosting(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddPnxEnvironmentVariables();
+        builder.Services.AddOptions<PnxOptions>()
+            .Bind(builder.Configuration.GetSection(PnxOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls($"http://localhost:{DefaultPort}");
+        }
+
+        builder.Services.AddSerilog((services, log) => log
+            .ReadFrom.Configuration(builder.Configuration)
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("OpenIddict", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+
+        builder.Services.AddDataProtection().SetApplicationName("PrivateNexus");
+        builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, KeyRingLocation>();
+
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+            foreach (var proxy in builder.Configuration.GetSection($"{PnxOptions.Section}:TrustedProxies").Get<string[]>() ?? [])
+            {
+                o.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Request logging stays below Information for successful requests so it costs nothing by default.</summary>
+    public static WebApplication UsePnxRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(o => o.GetLevel = (context, _, error) =>
+            error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+            : context.Response.StatusCode >= 400 ? LogEventLevel.Information
+            : LogEventLevel.Debug);
+        return app;
+    }
+}

@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PrivateNexus.Server.Hosting;
+
+/// <summary>
+/// Every setting of the server. Bound from the <c>Pnx</c> configuration section, which the
+/// <c>PNX_*</c> environment variables feed (see <see cref="PnxEnvironmentVariables"/>).
+/// docs/configuration.md lists each one.
+/// </summary>
+public sealed class PnxOptions
+{
+    public const string Section = "Pnx";
+
+    /// <summary>Where the embedded default keeps its database and keys.</summary>
+    [Required]
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>PostgreSQL connection (URL <c>postgres://…</c> or key=value string). Empty: SQLite in <see cref="DataDir"/>.</summary>
+    public string? DatabaseUrl { get; set; }
+
+    /// <summary>Apply pending migrations at start. Default: on for SQLite, off for PostgreSQL (use the <c>migrate</c> command).</summary>
+    public bool? MigrateOnStart { get; set; }
+
+    /// <summary>The server's public base URL; the token issuer. Empty: derived from the request.</summary>
+    public Uri? PublicUrl { get; set; }
+
+    public string? BootstrapAdminEmail { get; set; }
+
+    public string? BootstrapAdminPassword { get; set; }
+
+    /// <summary>Keep the Data Protection key ring in the database (several replicas) instead of <c>{DataDir}/keys</c>.</summary>
+    public bool KeysInDatabase { get; set; }
+
+    /// <summary>Requests per minute per client IP on the sign-in and token endpoints.</summary>
+    [Range(1, 100_000)]
+    public int AuthRequestsPerMinute { get; set; } = 30;
+
+    /// <summary>Allow introspection (and the SDL endpoint) to anonymous callers.</summary>
+    public bool AnonymousIntrospection { get; set; }
+
+    /// <summary>Lifetime of access tokens issued by the OAuth server.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    public GraphQLLimits GraphQL { get; set; } = new();
+}
+
+public sealed class GraphQLLimits
+{
+    [Range(1_024, 10 * 1024 * 1024)]
+    public int MaxRequestBytes { get; set; } = 100 * 1024;
+
+    [Range(2, 50)]
+    public int MaxDepth { get; set; } = 12;
+
+    [Range(10, 1_000_000)]
+    public int MaxComplexity { get; set; } = 50_000;
+
+    [Range(1, 1_000)]
+    public int MaxAliases { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int DocumentCacheSize { get; set; } = 1_000;
+}

@@ -1,0 +1,52 @@
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Features;
+using PrivateNexus.Server.GraphQL;
+using PrivateNexus.Server.Hosting;
+using PrivateNexus.Server.Identity;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddPnxHosting();
+builder.Services
+    .AddPnxData()
+    .AddRulebook()
+    .AddAudit()
+    .AddPnxIdentity(builder.Configuration)
+    .AddClients()
+    .AddUsers()
+    .AddNodes()
+    .AddServices()
+    .AddApiTokens()
+    .AddAutomationClients()
+    .AddPnxGraphQL()
+    .AddPnxHealth()
+    .AddRazorPages();
+
+var app = builder.Build();
+if (Commands.IsCommand(args))
+{
+    return await Commands.RunAsync(app, args);
+}
+
+app.UseForwardedHeaders();
+app.UsePnxRequestLogging();
+app.UseStatusCodePages();
+app.UseStaticFiles();
+app.UseRouting();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapPnxHealth();
+app.MapPnxOAuth();
+app.MapPnxGraphQL();
+app.MapRazorPages();
+app.MapGet("/", () => Results.Redirect("/graphql"));
+
+await app.InitializeAsync();
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point; public so integration tests can host it.</summary>
+public partial class Program;
