@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Hosting;
 
@@ -9,7 +10,8 @@ public static class DataServiceCollectionExtensions
     /// <summary>
     /// The database: SQLite by default, PostgreSQL when configured. Code depends on
     /// <see cref="PnxDbContext"/> only. The choice is made from options when first needed, so every
-    /// configuration source (including test hosts) is seen.
+    /// configuration source (including test hosts) is seen. EF interceptors registered in DI
+    /// (diagnostics, tracing) apply to both providers.
     /// </summary>
     public static IServiceCollection AddPnxData(this IServiceCollection services)
     {
@@ -18,9 +20,11 @@ public static class DataServiceCollectionExtensions
 
         services.AddDbContext<PostgresPnxDbContext>((sp, o) => o
             .UseNpgsql(sp.GetRequiredService<DatabaseProvider>().ConnectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations"))
+            .AddInterceptors(sp.GetServices<IInterceptor>())
             .UseOpenIddict<Guid>());
         services.AddDbContext<SqlitePnxDbContext>((sp, o) => o
             .UseSqlite(sp.GetRequiredService<DatabaseProvider>().ConnectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations"))
+            .AddInterceptors(sp.GetServices<IInterceptor>())
             .UseOpenIddict<Guid>());
         services.AddScoped<PnxDbContext>(sp => sp.GetRequiredService<DatabaseProvider>().Kind == DatabaseKind.Postgres
             ? sp.GetRequiredService<PostgresPnxDbContext>()

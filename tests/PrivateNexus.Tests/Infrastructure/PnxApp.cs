@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PrivateNexus.Tests.Infrastructure;
+
+/// <summary>
+/// One running PrivateNexus server (real Kestrel on a loopback port, real database), shared by all
+/// tests of an assembly. Tests talk to it over HTTP only, through intent methods
+/// (<see cref="SignInAsync"/>, <see cref="AdminAsync"/>, …), never through its services.
+/// </summary>
+public abstract class PnxApp : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@example.test";
+    public const string AdminPassword = "admin-password-123";
+    public const string TestClientId = "pnx-test";
+    public const string RedirectUri = "http://127.0.0.1/callback";
+
+    private readonly ConcurrentDictionary<string, Task<GraphQLClient>> _signedIn = new();
+    private Factory? _factory;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "pnx-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Counts SQL commands the server runs, for N+1 assertions.</summary>
+    public CommandCounter Commands { get; } = new();
+
+    public abstract string Provider { get; }
+
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Pnx:DataDir"] = DataDir,
+            ["Pnx:BootstrapAdminEmail"] = AdminEmail,
+            ["Pnx:BootstrapAdminPassword"] = AdminPassword,
+            ["Pnx:AuthRequestsPerMinute"] = "100000",
+            ["Pnx:PublicClients:0:ClientId"] = TestClientId,
+            ["Pnx:PublicClients:0:RedirectUris:0"] = RedirectUri,
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        _factory = new Factory(settings, Commands);
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        using var probe = _factory.CreateClient();
+        BaseAddress = probe.BaseAddress!;
+        await Task.CompletedTask;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A plain HTTP client for this server; no cookies, no redirects followed.</summary>
+    public HttpClient Http() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+
+    public GraphQLClient Anonymous() => new(Http(), null);
+
+    public GraphQLClient WithToken(string token) => new(Http(), token);
+
+    /// <summary>Signs in through the real authorization-code + PKCE flow (login form included).</summary>
+    public Task<OAuthFlow.Tokens> SignInAsync(string email, string password, string scope = OAuthFlow.DefaultScope) =>
+        new OAuthFlow(BaseAddress).SignInAsync(email, password, scope);
+
+    /// <summary>The bootstrap admin, signed in once per server.</summary>
+    public Task<GraphQLClient> AdminAsync() => SignedInAsync(AdminEmail, AdminPassword);
+
+    public Task<GraphQLClient> SignedInAsync(string email, string password) =>
+        _signedIn.GetOrAdd(email, async _ => WithToken((await SignInAsync(email, password)).AccessToken));
+
+    private sealed class Factory(IDictionary<string, string?> settings, CommandCounter counter) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureServices(services => services.AddSingleton<IInterceptor>(counter));
+        }
+    }
+}
+
+/// <summary>A test-only seam: counts the SQL commands the server sends.</summary>
+public sealed class CommandCounter : DbCommandInterceptor
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _count);
+        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+    }
+}
