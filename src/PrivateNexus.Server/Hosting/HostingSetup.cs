@@ -10,6 +10,8 @@ namespace PrivateNexus.Server.Hosting;
 public static class HostingSetup
 {
     public const int DefaultPort = 8080;
+    private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+    private const string FileTemplate = "{Timestamp:o} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     /// <summary>Options (validated at start), logging, Data Protection and the default listen address.</summary>
     public static WebApplicationBuilder AddPnxHosting(this WebApplicationBuilder builder)
@@ -32,7 +34,12 @@ public static class HostingSetup
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
             .MinimumLevel.Override("OpenIddict", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+            .WriteTo.Console(outputTemplate: ConsoleTemplate)
+            .WriteTo.File(
+                Path.Combine(services.GetRequiredService<IOptions<PnxOptions>>().Value.DataDir, "logs", "privatenexus-.log"),
+                outputTemplate: FileTemplate,
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14));
 
         builder.Services.AddDataProtection().SetApplicationName("PrivateNexus");
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, KeyRingLocation>();
