@@ -67,6 +67,12 @@ public abstract class PnxApp : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Reads one column of one row straight from the database, bypassing the server: only to check
+    /// what is stored at rest (e.g. that secrets are encrypted), never to arrange or act.
+    /// </summary>
+    public abstract Task<string?> ReadStoredAsync(string table, string column, string id);
+
     /// <summary>A plain HTTP client for this server; no cookies, no redirects followed.</summary>
     public HttpClient Http() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
 

@@ -9,6 +9,16 @@ namespace PrivateNexus.Tests.Infrastructure;
 public sealed class SqliteApp : PnxApp
 {
     public override string Provider => "sqlite";
+
+    public override async Task<string?> ReadStoredAsync(string table, string column, string id)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDir, "privatenexus.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT \"{column}\" FROM \"{table}\" WHERE upper(\"Id\") = upper($id)";
+        command.Parameters.AddWithValue("$id", id);
+        return (await command.ExecuteScalarAsync())?.ToString();
+    }
 }
 
 /// <summary>
@@ -61,6 +71,15 @@ public sealed class PostgresApp : PnxApp
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    public override async Task<string?> ReadStoredAsync(string table, string column, string id)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT \"{column}\"::text FROM \"{table}\" WHERE \"Id\" = @id", connection);
+        command.Parameters.AddWithValue("id", Guid.Parse(id));
+        return (await command.ExecuteScalarAsync())?.ToString();
     }
 
     /// <summary>Skips the calling test when no PostgreSQL was provided (scripts/test.sh always provides one).</summary>
