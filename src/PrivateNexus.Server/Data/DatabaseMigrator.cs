@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace PrivateNexus.Server.Data;
 
@@ -33,6 +35,12 @@ public sealed class DatabaseMigrator(PnxDbContext db, ILogger<DatabaseMigrator> 
 
     private async Task EnsureNotNewerAsync(CancellationToken cancellationToken)
     {
+        // Asking for applied migrations of a fresh database makes EF log a failed query; look first.
+        if (!await db.GetService<IHistoryRepository>().ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
         var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
         var applied = await db.Database.GetAppliedMigrationsAsync(cancellationToken);
         var unknown = applied.Where(m => !known.Contains(m)).ToList();

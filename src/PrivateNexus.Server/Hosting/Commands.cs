@@ -21,12 +21,12 @@ public static class Commands
         var root = new RootCommand("PrivateNexus control plane. Without a command, runs the server.");
 
         var migrate = new Command("migrate", "Apply pending database migrations (forward only) and exit.");
-        migrate.SetAction(async (_, ct) =>
+        migrate.SetAction(Guarded(async (_, ct) =>
         {
             await using var scope = app.Services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
             return 0;
-        });
+        }));
         root.Subcommands.Add(migrate);
 
         var name = new Option<string>("--name") { Description = "Display name of the application.", Required = true };
@@ -37,7 +37,7 @@ public static class Commands
         {
             name, client, role, scopes,
         };
-        createApp.SetAction(async (parse, ct) =>
+        createApp.SetAction(Guarded(async (parse, ct) =>
         {
             await using var scope = app.Services.CreateAsyncScope();
             var services = scope.ServiceProvider;
@@ -65,17 +65,29 @@ public static class Commands
                 token_endpoint = "/connect/token",
             }));
             return 0;
-        });
+        }));
         root.Subcommands.Add(createApp);
 
-        try
-        {
-            return await root.Parse(args).InvokeAsync();
-        }
-        catch (Common.DomainException ex)
-        {
-            await Console.Error.WriteLineAsync($"{ex.Code}: {ex.Message}");
-            return 2;
-        }
+        return await root.Parse(args).InvokeAsync();
     }
+
+    /// <summary>An operator gets one line naming what is wrong, not a stack trace.</summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> Guarded(Func<ParseResult, CancellationToken, Task<int>> action) =>
+        async (parse, ct) =>
+        {
+            try
+            {
+                return await action(parse, ct);
+            }
+            catch (Common.DomainException ex)
+            {
+                await Console.Error.WriteLineAsync($"{ex.Code}: {ex.Message}");
+                return 2;
+            }
+            catch (InvalidOperationException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 1;
+            }
+        };
 }
