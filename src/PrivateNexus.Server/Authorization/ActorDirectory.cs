@@ -9,6 +9,8 @@ namespace PrivateNexus.Server.Authorization;
 /// <summary>What the rulebook needs to know about a principal, as of the last change.</summary>
 public sealed record PrincipalSnapshot(
     string Name,
+    string? Email,
+    string? DisplayName,
     bool Active,
     PlatformRole PlatformRole,
     IReadOnlyDictionary<Guid, ClientRole> ClientRoles);
@@ -43,6 +45,8 @@ public sealed class ActorDirectory(IMemoryCache cache, IServiceScopeFactory scop
                 .ToDictionaryAsync(m => m.ClientId, m => m.Role, cancellationToken);
             return new PrincipalSnapshot(
                 string.IsNullOrEmpty(user.DisplayName) ? user.Email ?? userId.ToString() : user.DisplayName,
+                user.Email,
+                user.DisplayName,
                 user.Status == UserStatus.Active,
                 user.PlatformRole,
                 roles);
@@ -73,7 +77,7 @@ public sealed class ActorDirectory(IMemoryCache cache, IServiceScopeFactory scop
                 platformRole = Enum.Parse<PlatformRole>(app.Role);
             }
 
-            return new PrincipalSnapshot(app.DisplayName, app.RevokedAt is null, platformRole, roles);
+            return new PrincipalSnapshot(app.DisplayName, null, app.DisplayName, app.RevokedAt is null, platformRole, roles);
         });
 
     public void InvalidateUser(Guid userId) => cache.Remove(Key("user", userId.ToString()));

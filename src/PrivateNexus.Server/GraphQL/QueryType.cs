@@ -21,7 +21,8 @@ public sealed class QueryType : ObjectGraphType
 
         Field<NonNullGraphType<UserType>>("me")
             .Description("The signed-in user.")
-            .ResolveAsync(async c => await c.Svc<UserService>().MeAsync(c.CancellationToken));
+            .ResolveAsync(async c => await c.Svc<UserService>().MeAsync(
+                c.SubFields?.Values.Any(f => !UserService.DirectoryFields.Contains(f.FieldType.Name)) ?? true, c.CancellationToken));
 
         Field<NonNullGraphType<ClientType>>("client")
             .Argument<NonNullGraphType<IdGraphType>>("id")

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
-using OpenIddict.Validation.AspNetCore;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Features.ApiTokens;
@@ -42,6 +41,7 @@ public static class IdentitySetup
         services.AddAuthentication(PolicyScheme)
             .AddPolicyScheme(PolicyScheme, "API token, bearer token or session", o => o.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, CachedBearerHandler>(CachedBearerHandler.SchemeName, null)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
             {
                 o.Cookie.Name = "pnx.session";
@@ -92,6 +92,7 @@ public static class IdentitySetup
             });
 
         services.AddSingleton<KeyMaterial>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, OAuthServerKeys>();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<Bootstrap>();
@@ -121,7 +122,7 @@ public static class IdentitySetup
         }
 
         return authorization?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true
-            ? OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
+            ? CachedBearerHandler.SchemeName
             : IdentityConstants.ApplicationScheme;
     }
 }

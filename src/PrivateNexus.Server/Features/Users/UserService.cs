@@ -17,12 +17,35 @@ public sealed class UserService(
     InvitationLinks invitations,
     TimeProvider time)
 {
-    public async Task<User> MeAsync(CancellationToken cancellationToken)
+    /// <summary>Fields of <see cref="MeAsync"/>'s result that come from the cached directory, without a query.</summary>
+    public static readonly IReadOnlySet<string> DirectoryFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "id", "email", "displayName", "platformRole", "status", "memberships", "__typename",
+    };
+
+    /// <summary>
+    /// The calling user. "Who am I" is what every client asks first and most often, so when only
+    /// directory fields are wanted it is answered from the cache the rulebook already holds.
+    /// </summary>
+    public async Task<User> MeAsync(bool needsStoredFields, CancellationToken cancellationToken)
     {
         var actor = await rules.RequireAuthenticatedAsync(cancellationToken);
         if (actor.UserId is not { } id)
         {
             throw DomainException.NotFound("User");
+        }
+
+        if (!needsStoredFields && await directory.GetUserAsync(id, cancellationToken) is { } cached)
+        {
+            return new User
+            {
+                Id = id,
+                Email = cached.Email,
+                UserName = cached.Email,
+                DisplayName = cached.DisplayName ?? "",
+                PlatformRole = cached.PlatformRole,
+                Status = cached.Active ? UserStatus.Active : UserStatus.Disabled,
+            };
         }
 
         return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken) ?? throw DomainException.NotFound("User");
