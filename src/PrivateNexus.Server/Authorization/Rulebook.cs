@@ -37,9 +37,8 @@ public sealed class Rulebook(CurrentActor current, AuditLog audit)
             return actor;
         }
 
-        var visible = Allows(actor, Permission.ClientRead, clientId)
-            || RolePermissions.PlatformAllows(actor.PlatformRole, Permission.ClientRead)
-            || actor.RoleIn(clientId) is not null;
+        // Anyone with a role in the client (or staff) knows it exists; to everyone else it does not.
+        var visible = actor.RoleIn(clientId) is not null || RolePermissions.PlatformAllows(actor.PlatformRole, Permission.ClientRead);
         await audit.RecordNowAsync(actor, $"denied.{permission}", target, AuditOutcome.Denied, cancellationToken: cancellationToken);
         throw visible ? Forbidden(actor, permission) : DomainException.NotFound(what);
     }
