@@ -35,6 +35,8 @@ public static class ExplorerAssets
     {
         if (!options.Value.AnonymousIntrospection && context.User.Identity?.IsAuthenticated != true)
         {
+            // RFC 9110 §15.5.2: a 401 names the scheme that would work.
+            context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Authentication is required to read the schema.");
         }
 

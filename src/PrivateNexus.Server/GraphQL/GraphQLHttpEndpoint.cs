@@ -21,6 +21,9 @@ public sealed class GraphQLHttpEndpoint(
     public const string GraphQLResponseJson = "application/graphql-response+json";
     private const string Json = "application/json";
 
+    /// <summary>What the Allow header of every 405 lists: the methods this resource supports.</summary>
+    private const string AllowedMethods = "GET, POST";
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -32,7 +35,7 @@ public sealed class GraphQLHttpEndpoint(
 
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsPost(request.Method))
         {
-            context.Response.Headers.Allow = "GET, POST";
+            context.Response.Headers.Allow = AllowedMethods;
             await WriteRequestErrorAsync(context, StatusCodes.Status405MethodNotAllowed, Json, "Use GET for queries or POST.");
             return;
         }
@@ -50,8 +53,11 @@ public sealed class GraphQLHttpEndpoint(
             var auth = await context.AuthenticateAsync();
             if (!auth.Succeeded)
             {
-                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-                await WriteRequestErrorAsync(context, StatusCodes.Status401Unauthorized, mediaType, "The access token is invalid, expired or revoked.", ErrorCode.Unauthenticated);
+                // RFC 6750 §3.1: error="invalid_token" only when a bearer token was presented at all.
+                var bearer = request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+                context.Response.Headers.WWWAuthenticate = bearer ? "Bearer error=\"invalid_token\"" : "Bearer";
+                var message = bearer ? "The access token is invalid, expired or revoked." : "Send the access token as 'Authorization: Bearer <token>'.";
+                await WriteRequestErrorAsync(context, StatusCodes.Status401Unauthorized, mediaType, message, ErrorCode.Unauthenticated);
                 return;
             }
 
@@ -87,6 +93,12 @@ public sealed class GraphQLHttpEndpoint(
         });
 
         context.Response.StatusCode = StatusFor(result, mediaType);
+        if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+        {
+            // RFC 9110 §15.5.6: a 405 must list the methods the resource does support.
+            context.Response.Headers.Allow = AllowedMethods;
+        }
+
         context.Response.ContentType = mediaType + "; charset=utf-8";
         await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
     }
@@ -161,7 +173,9 @@ public sealed class GraphQLHttpEndpoint(
             throw new RequestException(StatusCodes.Status415UnsupportedMediaType, $"Send the request as {Json}.");
         }
 
-        if (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase))
+        // Parameter values may be quoted (RFC 9110 §5.6.6): charset="UTF-8" is still UTF-8.
+        if (contentType.Charset.HasValue
+            && !string.Equals(HeaderUtilities.RemoveQuotes(contentType.Charset).Value, "utf-8", StringComparison.OrdinalIgnoreCase))
         {
             throw new RequestException(StatusCodes.Status415UnsupportedMediaType, "Only UTF-8 request bodies are accepted.");
         }
@@ -250,7 +264,7 @@ public sealed class GraphQLHttpEndpoint(
         context.Response.StatusCode = status;
         context.Response.ContentType = mediaType + "; charset=utf-8";
         var result = new ExecutionResult { Executed = false };
-        result.AddError(new ExecutionError(message) { Code = code });
+        result.AddError(new TransportError(message, code));
         await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
     }
 
@@ -270,5 +284,15 @@ public sealed class GraphQLHttpEndpoint(
     private sealed class RequestException(int statusCode, string message) : Exception(message)
     {
         public int StatusCode { get; } = statusCode;
+    }
+}
+
+/// <summary>A request refused by the transport itself (before GraphQL saw it); its code reaches the client as is.</summary>
+public sealed class TransportError : ExecutionError
+{
+    public TransportError(string message, string code)
+        : base(message)
+    {
+        Code = code;
     }
 }

@@ -13,6 +13,8 @@ namespace PrivateNexus.Server.GraphQL;
 /// </summary>
 public sealed class PnxErrorInfoProvider(IHostEnvironment environment) : IErrorInfoProvider
 {
+    private const string ValidationFailed = "GRAPHQL_VALIDATION_FAILED";
+
     public ErrorInfo GetInfo(ExecutionError executionError)
     {
         var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -37,12 +39,29 @@ public sealed class PnxErrorInfoProvider(IHostEnvironment environment) : IErrorI
                     _ when validation.Code == IntrospectionRule.Code => ErrorCode.Unauthenticated,
                     global::GraphQL.Validation.Errors.Custom.ComplexityError => QueryLimitRules.Code,
                     _ when validation.Code == QueryLimitRules.Code => QueryLimitRules.Code,
-                    _ => "GRAPHQL_VALIDATION_FAILED",
+                    _ => ValidationFailed,
                 };
-                extensions["rule"] = validation.Number;
+                if (validation.Number is not null)
+                {
+                    extensions["rule"] = validation.Number;
+                }
+
                 break;
             case SyntaxError:
                 extensions["code"] = "GRAPHQL_PARSE_FAILED";
+                break;
+            case InvalidOperationNameError or NoOperationNameError:
+                // The document is fine; the operationName the request gave (or left out) picks no operation.
+                extensions["code"] = ErrorCode.BadUserInput;
+                extensions["field"] = "operationName";
+                break;
+            case DocumentError:
+                // The rest of GraphQL.NET's request errors (no operation, an operation type the schema lacks):
+                // messages about the client's own document, safe to show.
+                extensions["code"] = ValidationFailed;
+                break;
+            case TransportError:
+                extensions["code"] = executionError.Code;
                 break;
             case { Code: not null } when executionError.Code is ErrorCode.Internal or ErrorCode.BadUserInput:
                 extensions["code"] = executionError.Code;
