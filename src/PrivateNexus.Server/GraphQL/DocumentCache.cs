@@ -33,10 +33,11 @@ public sealed class DocumentCache(IOptions<PnxOptions> options) : IConfigureExec
             return await next(options);
         }
 
+        // The executer parses into the result, not into options.Document (which stays null here).
         var result = await next(options);
-        if (result.Executed && options.Document is not null)
+        if (result.Executed && result.Document is not null)
         {
-            _cache.Set(options.Query, options.Document, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
+            _cache.Set(options.Query, result.Document, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
         }
 
         return result;

@@ -1,6 +1,8 @@
 using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Types;
+using GraphQL.Validation.Complexity;
+using GraphQL.Validation.Rules.Custom;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Common;
@@ -22,18 +24,22 @@ public static class GraphQLSetup
 
             // Resolvers share the request's DbContext, which allows one operation at a time.
             .AddExecutionStrategy<SerialExecutionStrategy>(OperationType.Query)
-            .AddComplexityAnalyzer((complexity, sp) =>
-            {
-                var limits = sp.GetRequiredService<IOptions<PnxOptions>>().Value.GraphQL;
-                complexity.MaxDepth = limits.MaxDepth;
-                complexity.MaxComplexity = limits.MaxComplexity;
-            })
+
+            // Not AddComplexityAnalyzer: its rule is skipped for cached documents, yet complexity depends
+            // on each request's variables (first: $n), so it must run for every request.
+            .AddValidationRule(sp => new ComplexityValidationRule(ComplexityOptions(sp)), useForCachedDocuments: true)
             .AddValidationRule<QueryLimitRules>()
             .AddValidationRule<IntrospectionRule>(useForCachedDocuments: true)
             .AddValidationRule<HttpGetRule>(useForCachedDocuments: true)
             .ConfigureExecution<DocumentCache>()
             .AddUnhandledExceptionHandler(MapException));
         return services;
+    }
+
+    private static ComplexityOptions ComplexityOptions(IServiceProvider services)
+    {
+        var limits = services.GetRequiredService<IOptions<PnxOptions>>().Value.GraphQL;
+        return new ComplexityOptions { MaxDepth = limits.MaxDepth, MaxComplexity = limits.MaxComplexity };
     }
 
     /// <summary>Domain refusals keep their message and code; anything else is logged and becomes INTERNAL.</summary>
