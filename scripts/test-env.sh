@@ -9,13 +9,14 @@
 #   bash scripts/test-env.sh status    # tells whether it runs
 #
 # Idempotent: a second call reuses what the first one installed and started.
-# Nothing here downloads anything but Debian packages (apt-get), and only when missing.
+# Nothing here downloads anything but Debian packages (apt-get), and only when missing, and the
+# npm packages pinned by tests/js/package-lock.json (npm ci), only when not yet installed.
 #
 # Environment (all optional):
 #   PNX_TEST_STATE_DIR      where servers keep their data, sockets and logs  (/tmp/pnx-test)
 #   PNX_TEST_PG_PORT        loopback TCP port of the test PostgreSQL         (55432)
 #   PNX_TEST_PG_START_TIMEOUT  seconds to wait for it to accept connections  (60)
-#   PNX_TEST_SERVICES       services to prepare, space separated             (postgres)
+#   PNX_TEST_SERVICES       services to prepare, space separated             (postgres js)
 # Exported for the tests:
 #   PNX_TEST_POSTGRES       Npgsql connection string of the server's superuser; tests create
 #                           one database per fixture on it.
@@ -253,6 +254,57 @@ pnx_status_postgres() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Service: js — the Node.js test tools in tests/js (the GraphQL-over-HTTP spec audit and a standard
+# client, run by tests/PrivateNexus.Tests/Transport/SpecAuditTests.cs). Nothing to start: it
+# installs node/npm from Debian when node is missing, then `npm ci` from the committed lockfile,
+# only when node_modules is missing or package-lock.json changed since the last install.
+# ---------------------------------------------------------------------------------------------
+
+pnx_js_dir() { printf '%s\n' "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/js"; }
+
+pnx_js_packages() {
+    if ! command -v node >/dev/null 2>&1; then
+        echo nodejs npm
+    elif ! command -v npm >/dev/null 2>&1; then
+        echo npm
+    fi
+}
+
+# Hash of the lockfile the current node_modules was installed from (kept inside node_modules,
+# so deleting node_modules also forgets it).
+pnx_js_stamp() { printf '%s\n' "$(pnx_js_dir)/node_modules/.pnx-package-lock.sha256"; }
+
+pnx_js_current() {
+    local dir want
+    dir=$(pnx_js_dir)
+    [ -d "$dir/node_modules" ] || return 1
+    want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1) || return 1
+    [ "$(cat "$(pnx_js_stamp)" 2>/dev/null)" = "$want" ]
+}
+
+pnx_start_js() {
+    local dir; dir=$(pnx_js_dir)
+    [ -f "$dir/package-lock.json" ] || pnx_err "$dir/package-lock.json not found" || return 1
+    command -v node >/dev/null 2>&1 || pnx_err "node not found after installing nodejs" || return 1
+    if pnx_js_current; then
+        pnx_log "tests/js: node_modules matches package-lock.json; reusing it"
+        return 0
+    fi
+    pnx_log "tests/js: npm ci (node $(node --version))"
+    # --ignore-scripts: none of these packages needs an install script, and none should run.
+    # npm ci installs exactly the lockfile's versions and checks each package's integrity hash.
+    (cd "$dir" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >&2 </dev/null) \
+        || pnx_err "npm ci in $dir failed" || return 1
+    sha256sum "$dir/package-lock.json" | cut -d' ' -f1 >"$(pnx_js_stamp)" || return 1
+}
+
+pnx_stop_js() { :; }
+
+pnx_status_js() {
+    if pnx_js_current; then pnx_log "tests/js: installed"; else pnx_log "tests/js: not installed or out of date"; return 1; fi
+}
+
+# ---------------------------------------------------------------------------------------------
 # HOOKS for services to come. NOT IMPLEMENTED YET: listing one in PNX_TEST_SERVICES fails.
 # To add a service NAME, define the four functions below and add NAME to the default of
 # PNX_TEST_SERVICES in pnx_test_env_main:
@@ -306,7 +358,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres}
+    local services=${PNX_TEST_SERVICES:-postgres js}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
