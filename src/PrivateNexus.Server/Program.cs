@@ -5,7 +5,7 @@ using PrivateNexus.Server.GraphQL;
 using PrivateNexus.Server.Hosting;
 using PrivateNexus.Server.Identity;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = HostingSetup.ContentRoot() });
 builder.AddPnxHosting();
 builder.Services
     .AddPnxData()

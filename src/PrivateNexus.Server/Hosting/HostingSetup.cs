@@ -13,6 +13,16 @@ public static class HostingSetup
     private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
     private const string FileTemplate = "{Timestamp:o} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
+    /// <summary>
+    /// The working directory when it holds the web assets (<c>dotnet run</c>), otherwise the
+    /// directory of the published binaries, so the server can be started from anywhere.
+    /// </summary>
+    public static string? ContentRoot() =>
+        !Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "wwwroot"))
+        && Directory.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot"))
+            ? AppContext.BaseDirectory
+            : null;
+
     /// <summary>Options (validated at start), logging, Data Protection and the default listen address.</summary>
     public static WebApplicationBuilder AddPnxHosting(this WebApplicationBuilder builder)
     {
