@@ -22,7 +22,11 @@ internal static class AccessMutations
                 : c.Succeeds ? await CreateOwnTokenAsync(c) : c.World.OwnersSpareToken;
             return new Attempt("mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }", new { id })
             {
-                Check = Expect(d => Assert.NotNull(d["revokeApiToken"]!["revokedAt"])),
+                Check = async d =>
+                {
+                    Assert.NotNull(d["revokeApiToken"]!["revokedAt"]);
+                    await StopsWorkingAsync(c, secret);
+                },
                 Snapshot = Read(c.World.App.WithToken(secret), "{ me { id } }"),
             };
         },
@@ -59,16 +63,38 @@ internal static class AccessMutations
         });
     }
 
+    /// <summary>A revoked application's access token, issued before, stops working on the next request.</summary>
     private static async Task<Attempt> RevokeAppAttemptAsync(MatrixContext c, string? organisationId)
     {
-        var id = c.Succeeds
-            ? (await c.Fresh.AutomationClientAsync(organisationId, organisationId is null ? "OPERATOR" : "VIEWER")).Id
-            : c.World.SpareAppOf(c.Tenant);
+        var id = c.World.SpareAppOf(c.Tenant);
+        string? accessToken = null;
+        if (c.Succeeds)
+        {
+            var app = await c.Fresh.AutomationClientAsync(organisationId, organisationId is null ? "OPERATOR" : "VIEWER");
+            (id, accessToken) = (app.Id, await c.World.ClientCredentialsTokenAsync(app.ClientId, app.Secret));
+        }
+
         return new Attempt("mutation($id: ID!) { revokeAutomationClient(id: $id) { revokedAt } }", new { id })
         {
-            Check = Expect(d => Assert.NotNull(d["revokeAutomationClient"]!["revokedAt"])),
+            Check = async d =>
+            {
+                Assert.NotNull(d["revokeAutomationClient"]!["revokedAt"]);
+                await StopsWorkingAsync(c, accessToken!);
+            },
             Snapshot = async () => (await ListAppsAsync(c, organisationId)).Single(a => a.Str("id") == id)["revokedAt"]?.ToJsonString() ?? "live",
         };
+    }
+
+    /// <summary>
+    /// Refused either way a server may refuse it: 401 before execution, or UNAUTHENTICATED inside it.
+    /// (Which code the 401 carries is checked on its own, in AuthorizationMatrix.Revocation.)
+    /// </summary>
+    private static async Task StopsWorkingAsync(MatrixContext c, string credential)
+    {
+        var after = await c.World.App.WithToken(credential).SendAsync("query($id: ID!) { client(id: $id) { id } }", new { id = c.World.ClientA });
+        Assert.True(
+            after.Data?["client"] is null && (after.Status == System.Net.HttpStatusCode.Unauthorized || after.ErrorCode == "UNAUTHENTICATED"),
+            $"The revoked credential still works: {after}");
     }
 
     private static async Task<List<System.Text.Json.Nodes.JsonNode>> ListAppsAsync(MatrixContext c, string? organisationId)

@@ -189,7 +189,8 @@ public sealed class AuthzWorld
         return (payload["apiToken"]!["id"]!.GetValue<string>(), payload["secret"]!.GetValue<string>());
     }
 
-    private async Task<string> ClientCredentialsTokenAsync(string clientId, string secret)
+    /// <summary>An access token for an automation client, by the client-credentials grant.</summary>
+    public async Task<string> ClientCredentialsTokenAsync(string clientId, string secret)
     {
         using var http = App.Http();
         var (status, body) = await OAuthFlow.TokenAsync(http, new Dictionary<string, string>
