@@ -18,6 +18,22 @@ public sealed class Rulebook(CurrentActor current, AuditLog audit)
         return actor.IsAuthenticated ? actor : throw DomainException.Unauthenticated();
     }
 
+    /// <summary>
+    /// For changes to the caller's own account and credentials, which no role governs: the
+    /// credential itself must carry the write scope, so a read-only token cannot upgrade itself.
+    /// </summary>
+    public async Task<Actor> RequireWriteScopeAsync(AuditTarget target, CancellationToken cancellationToken = default)
+    {
+        var actor = await RequireAuthenticatedAsync(cancellationToken);
+        if (actor.Type == ActorType.System || actor.Scopes.Contains(ApiScopes.Write))
+        {
+            return actor;
+        }
+
+        await audit.RecordNowAsync(actor, "denied.scope", target, AuditOutcome.Denied, cancellationToken: cancellationToken);
+        throw DomainException.Forbidden($"The credential lacks the '{ApiScopes.Write}' scope.");
+    }
+
     /// <summary>True when the caller may do <paramref name="permission"/> on the given client.</summary>
     public static bool Allows(Actor actor, Permission permission, Guid clientId) =>
         HasScope(actor, permission)

@@ -37,6 +37,7 @@ public static class HostingSetup
             builder.WebHost.UseUrls($"http://localhost:{DefaultPort}");
         }
 
+        // preserveStaticLogger: each host logs through its own logger (and its own data dir), not a process-wide one.
         builder.Services.AddSerilog((services, log) => log
             .ReadFrom.Configuration(builder.Configuration)
             .MinimumLevel.Information()
@@ -49,7 +50,8 @@ public static class HostingSetup
                 Path.Combine(services.GetRequiredService<IOptions<PnxOptions>>().Value.DataDir, "logs", "privatenexus-.log"),
                 outputTemplate: FileTemplate,
                 rollingInterval: RollingInterval.Day,
-                retainedFileCountLimit: 14));
+                retainedFileCountLimit: 14),
+            preserveStaticLogger: true);
 
         builder.Services.AddDataProtection().SetApplicationName("PrivateNexus");
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, KeyRingLocation>();

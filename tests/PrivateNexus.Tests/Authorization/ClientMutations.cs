@@ -44,10 +44,11 @@ internal static class ClientMutations
             };
         },
 
-        // A refused resume is tried on a suspended client, so "nothing changed" means it stayed suspended.
+        // A resume that should succeed gets a fresh suspended client; a refused one is aimed at the
+        // caller's own (or the other) tenant, where the refusal must come before any state check.
         ["resumeClient"] = async c =>
         {
-            var id = await c.Fresh.ClientAsync(suspended: true);
+            var id = c.Succeeds ? await c.Fresh.ClientAsync(suspended: true) : c.ClientId;
             return new Attempt("mutation($id: ID!) { resumeClient(id: $id) { status } }", new { id })
             {
                 Check = Expect(d => Assert.Equal("ACTIVE", d["resumeClient"]!.Str("status"))),

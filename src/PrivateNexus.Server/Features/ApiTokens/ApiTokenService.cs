@@ -28,12 +28,18 @@ public sealed class ApiTokenService(PnxDbContext db, Rulebook rules, AuditLog au
     public async Task<CreatedApiToken> CreateAsync(CreateApiTokenInput input, CancellationToken cancellationToken)
     {
         var userId = await RequireUserAsync(cancellationToken);
-        var actor = await rules.ActorAsync(cancellationToken);
+        var actor = await rules.RequireWriteScopeAsync(new("apitoken", null, null), cancellationToken);
         var scopes = (input.Scopes is { Count: > 0 } s ? s : ApiScopes.All).Distinct(StringComparer.Ordinal).ToList();
         var unknown = scopes.FirstOrDefault(x => !ApiScopes.All.Contains(x));
         if (unknown is not null)
         {
             throw DomainException.BadInput("scopes", $"Unknown scope '{unknown}'. Known: {string.Join(", ", ApiScopes.All)}.");
+        }
+
+        // A credential can only hand on what it holds.
+        if (scopes.FirstOrDefault(x => !actor.Scopes.Contains(x)) is { } beyond)
+        {
+            throw DomainException.BadInput("scopes", $"Your sign-in does not hold the '{beyond}' scope, so a token made with it cannot either.");
         }
 
         var days = Validate.Range(input.ExpiresInDays ?? 90, "expiresInDays", 1, 366);
@@ -59,7 +65,7 @@ public sealed class ApiTokenService(PnxDbContext db, Rulebook rules, AuditLog au
     public async Task<ApiToken> RevokeAsync(Guid id, CancellationToken cancellationToken)
     {
         var userId = await RequireUserAsync(cancellationToken);
-        var actor = await rules.ActorAsync(cancellationToken);
+        var actor = await rules.RequireWriteScopeAsync(AuditTarget.Of("apitoken", id), cancellationToken);
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id && t.UserId == userId, cancellationToken)
             ?? throw DomainException.NotFound("API token");
         if (token.RevokedAt is null)

@@ -112,8 +112,10 @@ public sealed class AutomationClientService(
     public async Task<AutomationClient> RevokeAsync(Guid id, CancellationToken cancellationToken)
     {
         var row = await db.AutomationClients.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
-        var actor = row?.OrganisationId is { } org
-            ? await rules.RequireClientAsync(org, Permission.AutomationManage, AuditTarget.Of("automation", id, org), "Automation client", cancellationToken)
+
+        // A missing row is checked like another tenant's: the answer must not tell the two apart.
+        var actor = row is null || row.OrganisationId is not null
+            ? await rules.RequireClientAsync(row?.OrganisationId ?? Guid.Empty, Permission.AutomationManage, AuditTarget.Of("automation", id, row?.OrganisationId), "Automation client", cancellationToken)
             : await rules.RequirePlatformAsync(Permission.AutomationManage, AuditTarget.Of("automation", id), cancellationToken);
         if (row is null)
         {

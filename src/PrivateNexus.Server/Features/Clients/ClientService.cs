@@ -81,7 +81,7 @@ public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audi
 
     public async Task<Client> UpdateAsync(UpdateClientInput input, CancellationToken cancellationToken)
     {
-        var actor = await rules.RequirePlatformAsync(Permission.ClientManage, AuditTarget.Of("client", input.Id, input.Id), cancellationToken);
+        var actor = await rules.RequireClientAsync(input.Id, Permission.ClientManage, AuditTarget.Of("client", input.Id, input.Id), "Client", cancellationToken);
         var client = await db.Clients.SingleOrDefaultAsync(c => c.Id == input.Id, cancellationToken) ?? throw DomainException.NotFound("Client");
         Validate.ExpectedVersion(input.ExpectedVersion, client.Version, "client");
         if (input.Name is not null)
@@ -108,7 +108,7 @@ public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audi
     /// <summary>Suspending an already suspended client is a no-op success, so retries are safe.</summary>
     public async Task<Client> SetStatusAsync(Guid id, ClientStatus status, CancellationToken cancellationToken)
     {
-        var actor = await rules.RequirePlatformAsync(Permission.ClientManage, AuditTarget.Of("client", id, id), cancellationToken);
+        var actor = await rules.RequireClientAsync(id, Permission.ClientManage, AuditTarget.Of("client", id, id), "Client", cancellationToken);
         var client = await db.Clients.SingleOrDefaultAsync(c => c.Id == id, cancellationToken) ?? throw DomainException.NotFound("Client");
         if (client.Status == status)
         {
@@ -125,7 +125,7 @@ public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audi
     /// <summary>Deleting needs the client to have no services left, so nothing keeps running unowned.</summary>
     public async Task<Guid> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        var actor = await rules.RequirePlatformAsync(Permission.ClientManage, AuditTarget.Of("client", id, id), cancellationToken);
+        var actor = await rules.RequireClientAsync(id, Permission.ClientManage, AuditTarget.Of("client", id, id), "Client", cancellationToken);
         var client = await db.Clients.SingleOrDefaultAsync(c => c.Id == id, cancellationToken) ?? throw DomainException.NotFound("Client");
         if (await db.Services.AnyAsync(s => s.ClientId == id, cancellationToken))
         {

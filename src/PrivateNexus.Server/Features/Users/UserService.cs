@@ -192,7 +192,7 @@ public sealed class UserService(
 
     public async Task<bool> ChangeOwnPasswordAsync(string currentPassword, string newPassword, CancellationToken cancellationToken)
     {
-        var actor = await rules.RequireAuthenticatedAsync(cancellationToken);
+        var actor = await rules.RequireWriteScopeAsync(new("user", null, null), cancellationToken);
         if (actor.Type != ActorType.User || actor.UserId is not { } id)
         {
             throw DomainException.Forbidden("Only a signed-in user can change their password.");
