@@ -1,5 +1,6 @@
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features;
 using PrivateNexus.Server.GraphQL;
 using PrivateNexus.Server.Hosting;
@@ -18,6 +19,7 @@ builder.Services
     .AddServices()
     .AddApiTokens()
     .AddAutomationClients()
+    .AddEngine()
     .AddPnxGraphQL()
     .AddPnxHealth()
     .AddRazorPages();

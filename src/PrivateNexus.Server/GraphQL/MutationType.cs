@@ -96,6 +96,10 @@ public sealed class MutationType : ObjectGraphType
         Field<NonNullGraphType<NodeType>>("updateNode")
             .Argument<NonNullGraphType<UpdateNodeInputType>>("input")
             .ResolveAsync(async c => await c.Svc<NodeService>().UpdateAsync(c.GetArgument<UpdateNodeModel>("input").ToInput(), c.CancellationToken));
+        Field<NonNullGraphType<NodeTestResultType>>("testNode")
+            .Description("Connects to the node now and reports its engine (bounded by the engine call timeout).")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c => await c.Svc<NodeService>().TestAsync(c.GetId(), c.CancellationToken));
         Field<NonNullGraphType<IdGraphType>>("deleteNode")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c => await c.Svc<NodeService>().DeleteAsync(c.GetId(), c.CancellationToken));
@@ -121,6 +125,10 @@ public sealed class MutationType : ObjectGraphType
         Field<NonNullGraphType<ServiceType>>("stopService")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c => await c.Svc<ServiceManager>().StopAsync(c.GetId(), c.CancellationToken));
+        Field<NonNullGraphType<ServiceType>>("restartService")
+            .Description("Replaces the service's containers with fresh ones.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c => await c.Svc<ServiceManager>().RestartAsync(c.GetId(), c.CancellationToken));
         Field<NonNullGraphType<IdGraphType>>("deleteService")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c => await c.Svc<ServiceManager>().DeleteAsync(c.GetId(), c.CancellationToken));

@@ -41,5 +41,6 @@ public static class StartupTasks
         }
 
         await services.GetRequiredService<Bootstrap>().RunAsync(options.PublicUrl, cancellationToken);
+        await services.GetRequiredService<Engine.LocalNodeRegistration>().RunAsync(cancellationToken);
     }
 }

@@ -28,6 +28,7 @@ public abstract partial class AuthorizationMatrix
         ["rollbackService"] = ("mutation($id: ID!) { rollbackService(id: $id, toRevision: 1) { id } }", w => w.ServiceB),
         ["startService"] = ("mutation($id: ID!) { startService(id: $id) { id } }", w => w.ServiceB),
         ["stopService"] = ("mutation($id: ID!) { stopService(id: $id) { id } }", w => w.ServiceB),
+        ["restartService"] = ("mutation($id: ID!) { restartService(id: $id) { id } }", w => w.ServiceB),
         ["deleteService"] = ("mutation($id: ID!) { deleteService(id: $id) }", w => w.ServiceB),
         ["createAutomationClient"] = ("mutation($id: ID!) { createAutomationClient(input: { name: \"probe\", organisationId: $id, role: \"VIEWER\" }) { clientSecret } }", w => w.ClientB),
         ["revokeAutomationClient"] = ("mutation($id: ID!) { revokeAutomationClient(id: $id) { id } }", w => w.SpareAppB),

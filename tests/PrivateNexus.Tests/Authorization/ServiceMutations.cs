@@ -5,7 +5,7 @@ namespace PrivateNexus.Tests.Authorization;
 /// <summary>How the matrix tries the service mutations. Changes land on the tenant's shared service, deletes on fresh ones.</summary>
 internal static class ServiceMutations
 {
-    private const string ServiceState = "query($id: ID!) { service(id: $id) { revision desiredState updatedAt spec { command } } }";
+    private const string ServiceState = "query($id: ID!) { service(id: $id) { revision desiredState restartGeneration updatedAt spec { command } } }";
 
     public static readonly Dictionary<string, Func<MatrixContext, Task<Attempt>>> All = new()
     {
@@ -57,6 +57,19 @@ internal static class ServiceMutations
         // would show a change.
         ["startService"] = c => DesiredStateAttemptAsync(c, "startService", from: "stopService", expected: "RUNNING"),
         ["stopService"] = c => DesiredStateAttemptAsync(c, "stopService", from: "startService", expected: "STOPPED"),
+
+        // A restart is asked of a running service; the generation it bumps shows whether it went through.
+        ["restartService"] = async c =>
+        {
+            var id = c.World.ServiceOf(c.Tenant);
+            await c.Root.DataAsync("mutation($id: ID!) { startService(id: $id) { id } }", new { id });
+            var before = (await c.Root.DataAsync("query($id: ID!) { service(id: $id) { restartGeneration } }", new { id }))["service"]!["restartGeneration"]!.GetValue<int>();
+            return new Attempt("mutation($id: ID!) { restartService(id: $id) { restartGeneration } }", new { id })
+            {
+                Check = Expect(d => Assert.True(d["restartService"]!["restartGeneration"]!.GetValue<int>() > before)),
+                Snapshot = Read(c.Root, ServiceState, new { id }),
+            };
+        },
 
         // Always a fresh service of the tenant: a delete wrongly let through must not take the shared one
         // away from the cases after it.

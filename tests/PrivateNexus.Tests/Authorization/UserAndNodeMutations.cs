@@ -98,6 +98,13 @@ internal static class UserAndNodeMutations
             });
         },
 
+        // Testing a node is read-like for the engine but an admin action; its trace is the audit entry.
+        ["testNode"] = c => Task.FromResult(new Attempt("mutation($id: ID!) { testNode(id: $id) { reachable error } }", new { id = c.World.NodeId })
+        {
+            Check = Expect(d => Assert.NotNull(d["testNode"])),
+            Snapshot = Read(c.Root, NodeState, new { id = c.World.NodeId }),
+        }),
+
         ["deleteNode"] = async c =>
         {
             var id = c.Succeeds ? await c.Fresh.NodeAsync() : c.World.NodeId;

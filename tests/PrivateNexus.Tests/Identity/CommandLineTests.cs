@@ -55,7 +55,7 @@ public sealed class CommandLineTests(SqliteApp sqlite) : AppTests(sqlite)
             var env = new Dictionary<string, string> { ["PNX_DATABASE_URL"] = url, ["PNX_DATA_DIR"] = Path.Combine(App.DataDir, database) };
             var first = await ServerProcess.RunAsync(env, "migrate");
             Assert.True(first.ExitCode == 0, first.Error + first.Output);
-            Assert.Contains("Applying 1 migration", first.Output, StringComparison.Ordinal);
+            Assert.Contains("Applying ", first.Output, StringComparison.Ordinal);
             var second = await ServerProcess.RunAsync(env, "migrate");
             Assert.True(second.ExitCode == 0, second.Error + second.Output);
             Assert.Contains("up to date", second.Output, StringComparison.Ordinal);

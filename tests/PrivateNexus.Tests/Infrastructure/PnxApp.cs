@@ -43,6 +43,10 @@ public abstract class PnxApp : IAsyncLifetime
             ["Pnx:AuthRequestsPerMinute"] = "100000",
             ["Pnx:PublicClients:0:ClientId"] = TestClientId,
             ["Pnx:PublicClients:0:RedirectUris:0"] = RedirectUri,
+
+            // Only the engine suite runs node agents, against the test Docker engine; other suites' nodes are paper.
+            ["Pnx:Engine:Enabled"] = "false",
+            ["Pnx:Engine:RegisterLocalNode"] = "false",
         };
         foreach (var (key, value) in Settings)
         {

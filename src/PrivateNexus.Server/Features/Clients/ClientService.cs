@@ -2,12 +2,13 @@ using Microsoft.EntityFrameworkCore;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Audit;
 
 namespace PrivateNexus.Server.Features.Clients;
 
 /// <summary>Client organisations: the rules for reading and changing them.</summary>
-public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audit, TimeProvider time)
+public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audit, ReconcileSignals signals, TimeProvider time)
 {
     public async Task<Page<Client>> ListAsync(ClientFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
@@ -119,6 +120,9 @@ public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audi
         Touch(client);
         audit.Add(actor, status == ClientStatus.Suspended ? "client.suspend" : "client.resume", AuditTarget.Of("client", id, id));
         await SaveAsync(client.Slug, cancellationToken);
+
+        // A suspended client's services stop; resumed, they run again.
+        signals.ConvergeAll();
         return client;
     }
 

@@ -2,12 +2,22 @@ using Microsoft.EntityFrameworkCore;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
+using Microsoft.Extensions.Options;
+using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Audit;
 
 namespace PrivateNexus.Server.Features.Nodes;
 
 /// <summary>Docker engines: platform staff read them, admins manage them.</summary>
-public sealed class NodeService(PnxDbContext db, Rulebook rules, AuditLog audit, SecretProtector secrets, TimeProvider time)
+public sealed class NodeService(
+    PnxDbContext db,
+    Rulebook rules,
+    AuditLog audit,
+    SecretProtector secrets,
+    ReconcileSignals signals,
+    EngineClientFactory engines,
+    IOptions<EngineOptions> engineOptions,
+    TimeProvider time)
 {
     public async Task<IReadOnlyList<Node>> ListAsync(CancellationToken cancellationToken)
     {
@@ -19,6 +29,30 @@ public sealed class NodeService(PnxDbContext db, Rulebook rules, AuditLog audit,
     {
         await rules.RequirePlatformAsync(Permission.NodeRead, AuditTarget.Of("node", id), cancellationToken);
         return await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, cancellationToken) ?? throw DomainException.NotFound("Node");
+    }
+
+    /// <summary>
+    /// Connects to the node now and reports what the engine says. An explicit admin action, so it
+    /// may wait on the engine — bounded by the call timeout; unreachable is an answer, not an error.
+    /// </summary>
+    public async Task<NodeTestResult> TestAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var actor = await rules.RequirePlatformAsync(Permission.NodeManage, AuditTarget.Of("node", id), cancellationToken);
+        var node = await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, cancellationToken) ?? throw DomainException.NotFound("Node");
+        NodeTestResult result;
+        try
+        {
+            using var client = engines.Create(node);
+            var info = await new EngineCalls(client, engineOptions.Value.CallTimeout, engineOptions.Value.PullTimeout).InfoAsync(cancellationToken);
+            result = new NodeTestResult(true, info, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            result = new NodeTestResult(false, null, ex is OperationCanceledException ? "The engine did not answer in time." : ex.Message);
+        }
+
+        await audit.RecordNowAsync(actor, "node.test", AuditTarget.Of("node", id), result.Reachable ? AuditOutcome.Success : AuditOutcome.Failed, new { result.Error }, cancellationToken);
+        return result;
     }
 
     public async Task<Node> CreateAsync(CreateNodeInput input, CancellationToken cancellationToken)
@@ -43,6 +77,7 @@ public sealed class NodeService(PnxDbContext db, Rulebook rules, AuditLog audit,
         db.Nodes.Add(node);
         audit.Add(actor, "node.create", AuditTarget.Of("node", node.Id), new { node.Name, node.Endpoint, node.Labels, tls = input.Tls is not null });
         await SaveAsync(node.Name, cancellationToken);
+        signals.NodeSetChanged();
         return node;
     }
 
@@ -75,6 +110,7 @@ public sealed class NodeService(PnxDbContext db, Rulebook rules, AuditLog audit,
         node.Version++;
         audit.Add(actor, "node.update", AuditTarget.Of("node", node.Id), new { input.Endpoint, input.Labels, input.Drained, tls = input.Tls is not null });
         await SaveAsync(node.Name, cancellationToken);
+        signals.NodeSetChanged();
         return node;
     }
 
@@ -90,6 +126,7 @@ public sealed class NodeService(PnxDbContext db, Rulebook rules, AuditLog audit,
         db.Nodes.Remove(node);
         audit.Add(actor, "node.delete", AuditTarget.Of("node", id), new { node.Name });
         await db.SaveChangesAsync(cancellationToken);
+        signals.NodeSetChanged();
         return id;
     }
 
@@ -162,3 +199,5 @@ public sealed class NodeService(PnxDbContext db, Rulebook rules, AuditLog audit,
         }
     }
 }
+
+public sealed record NodeTestResult(bool Reachable, EngineInfo? Engine, string? Error);

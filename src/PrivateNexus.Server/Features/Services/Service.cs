@@ -30,6 +30,9 @@ public sealed class Service
 
     public required ServiceSpec Spec { get; set; }
 
+    /// <summary>Bumped by a restart request: containers of an older generation are replaced.</summary>
+    public int RestartGeneration { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

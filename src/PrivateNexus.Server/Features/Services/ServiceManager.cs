@@ -3,7 +3,9 @@ using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Clients;
+using Microsoft.Extensions.Options;
 
 namespace PrivateNexus.Server.Features.Services;
 
@@ -11,7 +13,14 @@ namespace PrivateNexus.Server.Features.Services;
 /// Services as desired state: every accepted change writes the spec, a new immutable revision and
 /// an audit event in one transaction. The engine reconciler (separate feature) converges to it.
 /// </summary>
-public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog audit, SpecValidator validator, TimeProvider time)
+public sealed class ServiceManager(
+    PnxDbContext db,
+    Rulebook rules,
+    AuditLog audit,
+    SpecValidator validator,
+    ReconcileSignals signals,
+    IOptions<EngineOptions> engine,
+    TimeProvider time)
 {
     public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
@@ -93,6 +102,7 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
         var others = await OtherSpecsAsync(client.Id, exceptServiceId: null, cancellationToken);
         ClientPolicy.EnsureImageAllowed(client, spec.Image);
         ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: true, others.Count);
+        await EnsurePortsFreeAsync(nodeId, null, spec, cancellationToken);
         if (await db.Services.AnyAsync(s => s.ClientId == client.Id && s.Name == name, cancellationToken))
         {
             throw DomainException.Conflict($"The client already has a service named '{name}'.", "name");
@@ -116,6 +126,7 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
         AddRevision(service, actor, "create");
         audit.Add(actor, "service.create", AuditTarget.Of("service", service.Id, client.Id), new { service.Name, nodeId, spec = Redacted(spec), service.DesiredState });
         await SaveAsync(name, cancellationToken);
+        signals.Converge(nodeId);
         return service;
     }
 
@@ -153,7 +164,27 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
         db.Services.Remove(service);
         audit.Add(actor, "service.delete", AuditTarget.Of("service", id, service.ClientId), new { service.Name });
         await db.SaveChangesAsync(cancellationToken);
+        signals.Converge(service.NodeId);
         return id;
+    }
+
+    /// <summary>Replaces the service's containers with fresh ones (a new restart generation); the reconciler does it.</summary>
+    public async Task<Service> RestartAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var (service, actor) = await LoadForAsync(id, Permission.ServiceOperate, cancellationToken);
+        if (service.DesiredState != DesiredState.Running)
+        {
+            throw DomainException.Conflict("The service is stopped; start it instead.");
+        }
+
+        await ActiveClientAsync(service.ClientId, cancellationToken);
+        service.RestartGeneration++;
+        service.UpdatedAt = time.Now();
+        service.Version++;
+        audit.Add(actor, "service.restart", AuditTarget.Of("service", id, service.ClientId), new { service.RestartGeneration });
+        await SaveAsync(service.Name, cancellationToken);
+        signals.Converge(service.NodeId);
+        return service;
     }
 
     private async Task<Service> SetDesiredStateAsync(Guid id, DesiredState state, CancellationToken cancellationToken)
@@ -174,6 +205,7 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
         service.Version++;
         audit.Add(actor, state == DesiredState.Running ? "service.start" : "service.stop", AuditTarget.Of("service", id, service.ClientId));
         await SaveAsync(service.Name, cancellationToken);
+        signals.Converge(service.NodeId);
         return service;
     }
 
@@ -187,6 +219,7 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
         var others = await OtherSpecsAsync(client.Id, service.Id, cancellationToken);
         ClientPolicy.EnsureImageAllowed(client, spec.Image);
         ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: false, others.Count);
+        await EnsurePortsFreeAsync(service.NodeId, service.Id, spec, cancellationToken);
         service.Spec = spec;
         service.Image = spec.Image;
         service.Revision++;
@@ -195,6 +228,7 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
         AddRevision(service, actor, reason);
         audit.Add(actor, "service.update", AuditTarget.Of("service", service.Id, client.Id), new { reason, service.Revision, spec = Redacted(spec) });
         await SaveAsync(service.Name, cancellationToken);
+        signals.Converge(service.NodeId);
         return service;
     }
 
@@ -232,6 +266,35 @@ public sealed class ServiceManager(PnxDbContext db, Rulebook rules, AuditLog aud
             .ToListAsync(cancellationToken);
         var best = candidates.OrderBy(n => n.Load).ThenBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault();
         return best?.Id ?? throw DomainException.BadInput("nodeId", "No node is available to place the service on (none registered, or all drained).");
+    }
+
+    /// <summary>Published host ports must lie in the provider's range and be free on the node (ours, any client).</summary>
+    private async Task EnsurePortsFreeAsync(Guid nodeId, Guid? serviceId, ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        var (first, last) = (engine.Value.PortRangeStart, engine.Value.PortRangeEnd);
+        var published = spec.Ports.Select((p, i) => (Port: p, Index: i)).Where(p => p.Port.HostPort is not null).ToList();
+        if (published.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (port, index) in published.Where(p => p.Port.HostPort < first || p.Port.HostPort > last))
+        {
+            throw DomainException.BadInput($"spec.ports[{index}].hostPort", $"Host port {port.HostPort} is outside the range {first}–{last} the provider allows.");
+        }
+
+        var taken = (await db.Services.AsNoTracking()
+                .Where(s => s.NodeId == nodeId && s.Id != serviceId)
+                .Select(s => s.Spec)
+                .ToListAsync(cancellationToken))
+            .SelectMany(s => s.Ports)
+            .Where(p => p.HostPort is not null)
+            .Select(p => (p.HostPort, p.Protocol))
+            .ToHashSet();
+        foreach (var (port, index) in published.Where(p => taken.Contains((p.Port.HostPort, p.Port.Protocol))))
+        {
+            throw DomainException.BadInput($"spec.ports[{index}].hostPort", $"Host port {port.HostPort}/{port.Protocol} is already published on this node.");
+        }
     }
 
     private async Task<List<ServiceSpec>> OtherSpecsAsync(Guid clientId, Guid? exceptServiceId, CancellationToken cancellationToken) =>

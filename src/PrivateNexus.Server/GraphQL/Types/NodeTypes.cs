@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Nodes;
 
 namespace PrivateNexus.Server.GraphQL.Types;
@@ -42,6 +43,13 @@ public sealed class NodeType : ObjectGraphType<Node>
             .Resolve(c => c.Source.TlsClientKeyProtected is not null);
         Field(n => n.TlsCaCertificate, nullable: true);
         Field(n => n.TlsClientCertificate, nullable: true);
+        Field<NonNullGraphType<NodeStatusType>>("status").Resolve(c => c.Svc<StateMirror>().Node(c.Source.Id).Status);
+        Field<DateTimeOffsetGraphType>("lastSeenAt").Resolve(c => c.Svc<StateMirror>().Node(c.Source.Id).LastSeenAt);
+        Field<StringGraphType>("lastError").Resolve(c => c.Svc<StateMirror>().Node(c.Source.Id).LastError);
+        Field<EngineInfoType>("engine").Description("As last reported by the engine.").Resolve(c => c.Svc<StateMirror>().Node(c.Source.Id).Engine);
+        Field<NonNullGraphType<IntGraphType>>("containers")
+            .Description("Our containers on this node.")
+            .Resolve(c => c.Svc<StateMirror>().Node(c.Source.Id).Containers.Count);
         Field(n => n.CreatedAt);
         Field(n => n.UpdatedAt);
         Field(n => n.Version);

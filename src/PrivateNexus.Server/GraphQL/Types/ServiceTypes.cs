@@ -40,6 +40,13 @@ public sealed class ServiceType : ObjectGraphType<Service>
                         (await context.Svc<NodeService>().ListAsync(ct)).Where(n => ids.Contains(n.Id)).ToDictionary(n => n.Id))
                     .Load(context.Source.NodeId).GetResultAsync(context.CancellationToken);
             });
+        Field<NonNullGraphType<ServiceStatusType>>("status")
+            .Description("Live, from the state mirror (never waits on the engine).")
+            .Resolve(c => c.Svc<ServiceRuntime>().Status(c.Source));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<InstanceType>>>>("instances")
+            .Description("The service's containers, from the state mirror.")
+            .Resolve(c => c.Svc<ServiceRuntime>().Instances(c.Source));
+        Field(s => s.RestartGeneration).Description("Bumped by restartService.");
         Field(s => s.CreatedAt);
         Field(s => s.UpdatedAt);
         Field<NonNullGraphType<ConnectionType<ServiceRevisionType>>>("revisions")

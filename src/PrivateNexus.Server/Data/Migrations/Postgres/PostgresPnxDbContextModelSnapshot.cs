@@ -648,6 +648,9 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
                     b.Property<Guid>("NodeId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("RestartGeneration")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
 

@@ -639,6 +639,9 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                     b.Property<Guid>("NodeId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("RestartGeneration")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Revision")
                         .HasColumnType("INTEGER");
 

@@ -1,0 +1,198 @@
+using System.Globalization;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace PrivateNexus.Server.Engine;
+
+/// <summary>The few engine operations the agent and reconciler use, each bounded by a timeout.</summary>
+public sealed class EngineCalls(IDockerClient client, TimeSpan timeout, TimeSpan pullTimeout)
+{
+    private static readonly Dictionary<string, IDictionary<string, bool>> OursFilter = new()
+    {
+        ["label"] = new Dictionary<string, bool> { [$"{OwnershipLabels.Managed}=true"] = true },
+    };
+
+    public IDockerClient Client => client;
+
+    public async Task<EngineInfo> InfoAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        var version = await client.System.GetVersionAsync(bounded.Token);
+        var info = await client.System.GetSystemInfoAsync(bounded.Token);
+        var swarm = info.Swarm?.LocalNodeState switch
+        {
+            "active" when info.Swarm.ControlAvailable => "manager",
+            "active" => "worker",
+            _ => "none",
+        };
+        return new EngineInfo(version.Version, version.APIVersion, info.OperatingSystem, info.Architecture, (int)info.NCPU, info.MemTotal, swarm);
+    }
+
+    /// <summary>All our containers (running or not), inspected for health and restart counts.</summary>
+    public async Task<Dictionary<string, ContainerState>> ListOursAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        var listed = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = OursFilter }, bounded.Token);
+        var result = new Dictionary<string, ContainerState>(StringComparer.Ordinal);
+        foreach (var container in listed)
+        {
+            if (await InspectAsync(container.ID, bounded.Token) is { } state)
+            {
+                result[state.Id] = state;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>One container's state, or null when it is gone or not ours.</summary>
+    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken)
+    {
+        ContainerInspectResponse inspected;
+        try
+        {
+            using var bounded = Bounded(cancellationToken);
+            inspected = await client.Containers.InspectContainerAsync(id, bounded.Token);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+
+        var labels = inspected.Config?.Labels ?? new Dictionary<string, string>();
+        if (!labels.TryGetValue(OwnershipLabels.Service, out var service) || !Guid.TryParse(service, out var serviceId))
+        {
+            return null;
+        }
+
+        var ports = inspected.NetworkSettings?.Ports?
+            .SelectMany(p => (p.Value ?? []).DefaultIfEmpty().Select(b => new PublishedPort(
+                int.Parse(p.Key.Split('/')[0], CultureInfo.InvariantCulture),
+                b?.HostPort is { Length: > 0 } host ? int.Parse(host, CultureInfo.InvariantCulture) : null,
+                p.Key.Split('/').ElementAtOrDefault(1) ?? "tcp")))
+            .ToList() ?? [];
+        var state = inspected.State;
+        return new ContainerState(
+            inspected.ID,
+            inspected.Name.TrimStart('/'),
+            serviceId,
+            Guid.TryParse(labels.TryGetValue(OwnershipLabels.Client, out var owner) ? owner : null, out var clientId) ? clientId : Guid.Empty,
+            Int(labels, OwnershipLabels.Revision),
+            Int(labels, OwnershipLabels.Replica),
+            Int(labels, OwnershipLabels.RestartGeneration),
+            state?.Status ?? "unknown",
+            state?.Health?.Status is { Length: > 0 } health and not "none" ? health : null,
+            (int)(state?.ExitCode ?? 0),
+            (int)inspected.RestartCount,
+            state?.Running == true && DateTimeOffset.TryParse(state.StartedAt, CultureInfo.InvariantCulture, out var started) ? started : null,
+            inspected.Image,
+            ports);
+    }
+
+    public async Task EnsureNetworkAsync(string name, Guid clientId, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        var existing = await client.Networks.ListNetworksAsync(
+            new NetworksListParameters { Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [name] = true } } },
+            bounded.Token);
+        if (existing.Any(n => n.Name == name))
+        {
+            return;
+        }
+
+        await client.Networks.CreateNetworkAsync(
+            new NetworksCreateParameters
+            {
+                Name = name,
+                Driver = "bridge",
+                Labels = new Dictionary<string, string> { [OwnershipLabels.Managed] = "true", [OwnershipLabels.Client] = clientId.ToString() },
+            },
+            bounded.Token);
+    }
+
+    public async Task EnsureVolumeAsync(string name, Guid clientId, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        await client.Volumes.CreateAsync(
+            new VolumesCreateParameters
+            {
+                Name = name,
+                Labels = new Dictionary<string, string> { [OwnershipLabels.Managed] = "true", [OwnershipLabels.Client] = clientId.ToString() },
+            },
+            bounded.Token);
+    }
+
+    /// <summary>Pulls the image unless the engine has it; progress lines go to <paramref name="progress"/>.</summary>
+    public async Task EnsureImageAsync(string image, IProgress<JSONMessage> progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var bounded = Bounded(cancellationToken);
+            await client.Images.InspectImageAsync(image, bounded.Token);
+            return;
+        }
+        catch (DockerImageNotFoundException)
+        {
+        }
+
+        using var pull = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        pull.CancelAfter(pullTimeout);
+        var (name, tag) = SplitTag(image);
+        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = name, Tag = tag }, null, progress, pull.Token);
+    }
+
+    public async Task<string> CreateAndStartAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        var created = await client.Containers.CreateContainerAsync(parameters, bounded.Token);
+        await client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), bounded.Token);
+        return created.ID;
+    }
+
+    public async Task StartAsync(string id, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        await client.Containers.StartContainerAsync(id, new ContainerStartParameters(), bounded.Token);
+    }
+
+    public async Task StopAsync(string id, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        await client.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = 5 }, bounded.Token);
+    }
+
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var bounded = Bounded(cancellationToken);
+            await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, bounded.Token);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already gone: the goal is reached.
+        }
+    }
+
+    internal static (string Name, string Tag) SplitTag(string image)
+    {
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        if (at > 0)
+        {
+            return (image[..at], image[(at + 1)..]);
+        }
+
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+    }
+
+    private CancellationTokenSource Bounded(CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(timeout);
+        return source;
+    }
+
+    private static int Int(IDictionary<string, string> labels, string key) =>
+        int.TryParse(labels.TryGetValue(key, out var text) ? text : null, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+
+namespace PrivateNexus.Server.Engine;
+
+public static class EngineSetup
+{
+    /// <summary>The engine seam: clients per node, the state mirror, node agents and the reconciler.</summary>
+    public static IServiceCollection AddEngine(this IServiceCollection services)
+    {
+        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StateMirror>();
+        services.AddSingleton<ReconcileSignals>();
+        services.AddSingleton<EngineClientFactory>();
+        services.AddSingleton<ContainerSpecBuilder>();
+        services.AddScoped<Reconciler>();
+        services.AddScoped<LocalNodeRegistration>();
+        services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<EngineOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<EngineSupervisor>(sp)
+            : new DisabledEngine());
+        return services;
+    }
+
+    private sealed class DisabledEngine : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    }
+}

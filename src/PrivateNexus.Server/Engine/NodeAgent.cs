@@ -1,0 +1,185 @@
+using System.Threading.Channels;
+using Docker.DotNet.Models;
+using Microsoft.EntityFrameworkCore;
+using PrivateNexus.Server.Data;
+
+namespace PrivateNexus.Server.Engine;
+
+/// <summary>
+/// Keeps one node's mirror true and its containers converged: connects, resyncs, follows the
+/// engine's event stream (resuming with <c>since</c> after a disconnect so no transition is lost),
+/// reconciles on every change and periodically, and marks the node offline while it cannot reach
+/// it — retrying with backoff. One agent per node, each on its own; a hanging node stalls only itself.
+/// </summary>
+public sealed class NodeAgent(
+    Guid nodeId,
+    IServiceScopeFactory scopes,
+    StateMirror mirror,
+    EngineClientFactory clients,
+    EngineOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    private static readonly string[] Watched = ["create", "start", "restart", "die", "stop", "kill", "oom", "destroy", "pause", "unpause", "health_status"];
+    private readonly Channel<bool> _poke = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly OwnActions _own = new(time);
+    private long? _since;
+
+    public Guid NodeId => nodeId;
+
+    /// <summary>Asks for a reconcile pass as soon as possible (coalesced).</summary>
+    public void Poke() => _poke.Writer.TryWrite(true);
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await SessionAsync(stopping);
+                backoff = TimeSpan.FromSeconds(1);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (NodeGoneException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Node {Node} unreachable: {Error}", nodeId, ex.Message);
+                mirror.Update(nodeId, n => n with { Status = NodeStatus.Offline, LastError = ex.Message });
+                await Task.Delay(backoff, time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private async Task SessionAsync(CancellationToken stopping)
+    {
+        Features.Nodes.Node node;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            node = await scope.ServiceProvider.GetRequiredService<PnxDbContext>().Nodes.AsNoTracking()
+                .SingleOrDefaultAsync(n => n.Id == nodeId, stopping) ?? throw new NodeGoneException();
+        }
+
+        using var client = clients.Create(node);
+        var engine = new EngineCalls(client, options.CallTimeout, options.PullTimeout);
+        await ResyncAsync(engine, stopping);
+        logger.LogInformation("Node {Name} online", node.Name);
+
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var events = WatchAsync(engine, session.Token);
+        var loop = LoopAsync(engine, session.Token);
+        var first = await Task.WhenAny(events, loop);
+        await session.CancelAsync();
+        await Task.WhenAll(events, loop).ContinueWith(_ => { }, TaskScheduler.Default);
+        await first;
+    }
+
+    private async Task ResyncAsync(EngineCalls engine, CancellationToken cancellationToken)
+    {
+        var info = await engine.InfoAsync(cancellationToken);
+        var containers = await engine.ListOursAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        mirror.Update(nodeId, n => n with
+        {
+            Status = NodeStatus.Online,
+            LastSeenAt = now,
+            LastError = null,
+            Engine = info,
+            Containers = System.Collections.Immutable.ImmutableDictionary.CreateRange(StringComparer.Ordinal, containers),
+        });
+    }
+
+    /// <summary>Follows container events until the stream breaks; resumes from the last event seen.</summary>
+    private async Task WatchAsync(EngineCalls engine, CancellationToken cancellationToken)
+    {
+        var messages = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+        var parameters = new ContainerEventsParameters
+        {
+            Since = _since?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["type"] = new Dictionary<string, bool> { ["container"] = true },
+                ["label"] = new Dictionary<string, bool> { [$"{OwnershipLabels.Managed}=true"] = true },
+            },
+        };
+        var stream = engine.Client.System.MonitorEventsAsync(parameters, new Progress<Message>(m => messages.Writer.TryWrite(m)), cancellationToken)
+            .ContinueWith(t => messages.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
+
+        await foreach (var message in messages.Reader.ReadAllAsync(cancellationToken))
+        {
+            _since = message.Time;
+            var action = message.Action.Split(':')[0];
+            if (!Watched.Contains(action))
+            {
+                continue;
+            }
+
+            await OnContainerEventAsync(engine, message.Actor.ID, action, cancellationToken);
+        }
+
+        await stream;
+        throw new InvalidOperationException("The engine closed its event stream.");
+    }
+
+    private async Task OnContainerEventAsync(EngineCalls engine, string containerId, string action, CancellationToken cancellationToken)
+    {
+        var before = mirror.Node(nodeId).Containers.GetValueOrDefault(containerId);
+        var state = action == "destroy" ? null : await engine.InspectAsync(containerId, cancellationToken);
+        var now = time.GetUtcNow();
+        mirror.Update(nodeId, n => n with
+        {
+            LastSeenAt = now,
+            Containers = state is null ? n.Containers.Remove(containerId) : n.Containers.SetItem(containerId, state),
+        });
+
+        if (before is not null && action is "destroy" or "stop" && !_own.WasOurs(containerId))
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Reconciler>().ReportDriftAsync(
+                before, action == "destroy" ? "removed outside PrivateNexus" : "stopped outside PrivateNexus", cancellationToken);
+        }
+
+        Poke();
+    }
+
+    private async Task LoopAsync(EngineCalls engine, CancellationToken cancellationToken)
+    {
+        var nextResync = time.GetUtcNow() + options.ResyncInterval;
+        Poke();
+        while (true)
+        {
+            using (var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                tick.CancelAfter(options.ReconcileInterval);
+                try
+                {
+                    await _poke.Reader.ReadAsync(tick.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The periodic pass.
+                }
+            }
+
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<Reconciler>().ConvergeAsync(nodeId, engine, _own, cancellationToken);
+            }
+
+            if (time.GetUtcNow() >= nextResync)
+            {
+                await ResyncAsync(engine, cancellationToken);
+                nextResync = time.GetUtcNow() + options.ResyncInterval;
+            }
+        }
+    }
+
+    private sealed class NodeGoneException : Exception;
+}

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using Docker.DotNet.Models;
+using Microsoft.EntityFrameworkCore;
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Features.Clients;
+using PrivateNexus.Server.Features.Services;
+using Actor = PrivateNexus.Server.Authorization.Actor;
+using RestartPolicy = PrivateNexus.Server.Features.Services.RestartPolicy;
+
+namespace PrivateNexus.Server.Engine;
+
+/// <summary>Containers this server itself stopped or removed recently, so the agent can tell drift from its own work.</summary>
+public sealed class OwnActions(TimeProvider time)
+{
+    private static readonly TimeSpan Memory = TimeSpan.FromMinutes(2);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _actions = new(StringComparer.Ordinal);
+
+    public void Record(string containerId) => _actions[containerId] = time.GetUtcNow();
+
+    public bool WasOurs(string containerId)
+    {
+        foreach (var (id, at) in _actions)
+        {
+            if (time.GetUtcNow() - at > Memory)
+            {
+                _actions.TryRemove(id, out _);
+            }
+        }
+
+        return _actions.ContainsKey(containerId);
+    }
+}
+
+/// <summary>
+/// One pass of convergence for one node: compares the services placed there (database) with our
+/// containers there (mirror) and acts — create what is missing, start what died (per restart
+/// policy), roll out new revisions (new first, old removed once the new ones run and are healthy),
+/// stop what should be stopped, remove orphans. Idempotent: running it twice does nothing new, and
+/// after a crash the labels on the containers tell it what already exists.
+/// </summary>
+public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpecBuilder builder, AuditLog audit, ILogger<Reconciler> logger)
+{
+    public static readonly Actor ReconcilerActor = Actor.System with { Id = "reconciler", Name = "reconciler" };
+
+    public async Task<IReadOnlyList<DesiredService>> DesiredAsync(Guid nodeId, CancellationToken cancellationToken)
+    {
+        var rows = await db.Services.AsNoTracking()
+            .Where(s => s.NodeId == nodeId)
+            .Select(s => new { s.Id, s.ClientId, s.Client!.Slug, ClientStatus = s.Client.Status, s.Name, s.Revision, s.RestartGeneration, s.Spec, s.DesiredState })
+            .ToListAsync(cancellationToken);
+        return [.. rows.Select(s => new DesiredService(
+            s.Id, s.ClientId, s.Slug, s.Name, s.Revision, s.RestartGeneration, s.Spec,
+            s.DesiredState == DesiredState.Running && s.ClientStatus == ClientStatus.Active,
+            s.Spec.RestartPolicy))];
+    }
+
+    public async Task ConvergeAsync(Guid nodeId, EngineCalls engine, OwnActions own, CancellationToken cancellationToken)
+    {
+        var desired = await DesiredAsync(nodeId, cancellationToken);
+        var wanted = desired.Select(s => s.Id).ToHashSet();
+        var containers = mirror.Node(nodeId).Containers.Values.ToList();
+
+        foreach (var orphan in containers.Where(c => !wanted.Contains(c.ServiceId)))
+        {
+            logger.LogInformation("Removing orphan container {Container} of unknown service {Service}", orphan.Name, orphan.ServiceId);
+            await RemoveAsync(nodeId, engine, own, orphan, cancellationToken);
+        }
+
+        foreach (var service in desired)
+        {
+            try
+            {
+                await ConvergeServiceAsync(nodeId, engine, own, service, [.. containers.Where(c => c.ServiceId == service.Id)], cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One service's failure (bad image, port taken) must not stop the others converging.
+                logger.LogWarning(ex, "Could not converge service {Client}/{Service} on node {Node}", service.ClientSlug, service.Name, nodeId);
+            }
+        }
+    }
+
+    private async Task ConvergeServiceAsync(
+        Guid nodeId, EngineCalls engine, OwnActions own, DesiredService service, List<ContainerState> containers, CancellationToken cancellationToken)
+    {
+        var current = containers.Where(c => c.Revision == service.Revision && c.RestartGeneration == service.RestartGeneration).ToList();
+        var stale = containers.Except(current).ToList();
+
+        if (!service.Run)
+        {
+            foreach (var container in stale)
+            {
+                await RemoveAsync(nodeId, engine, own, container, cancellationToken);
+            }
+
+            foreach (var container in current.Where(c => c.Running || c.State == "restarting"))
+            {
+                own.Record(container.Id);
+                await engine.StopAsync(container.Id, cancellationToken);
+                await RefreshAsync(nodeId, engine, container.Id, cancellationToken);
+            }
+
+            return;
+        }
+
+        var replicas = service.Spec.Replicas;
+        foreach (var extra in current.Where(c => c.Replica >= replicas))
+        {
+            await RemoveAsync(nodeId, engine, own, extra, cancellationToken);
+        }
+
+        // A published host port can be bound by one container only: such services roll out stop-first
+        // (the old containers are stopped, kept until the new ones run, then removed).
+        if (service.Spec.Ports.Any(p => p.HostPort is not null) && current.Count(c => c.Replica < replicas && c.Running) < replicas)
+        {
+            foreach (var old in stale.Where(c => c.Running || c.State == "restarting"))
+            {
+                own.Record(old.Id);
+                await engine.StopAsync(old.Id, cancellationToken);
+                await RefreshAsync(nodeId, engine, old.Id, cancellationToken);
+            }
+        }
+
+        for (var replica = 0; replica < replicas; replica++)
+        {
+            var container = current.FirstOrDefault(c => c.Replica == replica);
+            if (container is null)
+            {
+                await CreateAsync(nodeId, engine, service, replica, cancellationToken);
+            }
+            else if (ShouldStart(container, service.RestartPolicy))
+            {
+                logger.LogInformation("Starting {Container} ({State}, exit code {ExitCode})", container.Name, container.State, container.ExitCode);
+                await engine.StartAsync(container.Id, cancellationToken);
+                await RefreshAsync(nodeId, engine, container.Id, cancellationToken);
+            }
+        }
+
+        // Old revisions go once every replica of the new one runs (and is healthy, when it has a check).
+        var fresh = mirror.ContainersOf(nodeId, service.Id)
+            .Where(c => c.Revision == service.Revision && c.RestartGeneration == service.RestartGeneration && c.Replica < replicas)
+            .ToList();
+        var ready = fresh.Count == replicas && fresh.All(c => c.Running && (service.Spec.HealthCheck is null || c.Health == "healthy"));
+        if (ready)
+        {
+            foreach (var container in stale)
+            {
+                await RemoveAsync(nodeId, engine, own, container, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Docker's own restart policy restarts most crashes; this covers what it will not (and containers never started).</summary>
+    private static bool ShouldStart(ContainerState container, RestartPolicy policy) => container.State switch
+    {
+        "created" => true,
+        "exited" or "dead" => policy switch
+        {
+            RestartPolicy.No => false,
+            RestartPolicy.OnFailure => container.ExitCode != 0,
+            _ => true,
+        },
+        _ => false,
+    };
+
+    private async Task CreateAsync(Guid nodeId, EngineCalls engine, DesiredService service, int replica, CancellationToken cancellationToken)
+    {
+        await engine.EnsureNetworkAsync(OwnershipLabels.NetworkName(service.ClientSlug), service.ClientId, cancellationToken);
+        foreach (var volume in service.Spec.Volumes)
+        {
+            await engine.EnsureVolumeAsync(OwnershipLabels.VolumeName(service.ClientSlug, volume.Name), service.ClientId, cancellationToken);
+        }
+
+        await engine.EnsureImageAsync(service.Spec.Image, new Progress<JSONMessage>(m =>
+        {
+            if (!string.IsNullOrEmpty(m.Status))
+            {
+                logger.LogDebug("Pull {Image}: {Status} {Layer}", service.Spec.Image, m.Status, m.ID);
+            }
+        }), cancellationToken);
+
+        var id = await engine.CreateAndStartAsync(builder.Build(service, replica), cancellationToken);
+        logger.LogInformation("Started {Client}/{Service} revision {Revision} replica {Replica} as {Container}", service.ClientSlug, service.Name, service.Revision, replica, id[..12]);
+        await RefreshAsync(nodeId, engine, id, cancellationToken);
+    }
+
+    private async Task RemoveAsync(Guid nodeId, EngineCalls engine, OwnActions own, ContainerState container, CancellationToken cancellationToken)
+    {
+        own.Record(container.Id);
+        await engine.RemoveAsync(container.Id, cancellationToken);
+        mirror.Update(nodeId, n => n with { Containers = n.Containers.Remove(container.Id) });
+    }
+
+    /// <summary>Reads a container back right after acting on it, so the next pass never acts twice on stale data.</summary>
+    private async Task RefreshAsync(Guid nodeId, EngineCalls engine, string id, CancellationToken cancellationToken)
+    {
+        var state = await engine.InspectAsync(id, cancellationToken);
+        mirror.Update(nodeId, n => n with { Containers = state is null ? n.Containers.Remove(id) : n.Containers.SetItem(id, state) });
+    }
+
+    /// <summary>A container of ours was changed or removed by someone else: say so in the audit log.</summary>
+    public Task ReportDriftAsync(ContainerState container, string what, CancellationToken cancellationToken) =>
+        audit.RecordNowAsync(
+            ReconcilerActor,
+            "service.drift",
+            AuditTarget.Of("service", container.ServiceId, container.ClientId),
+            AuditOutcome.Success,
+            new { container = container.Name, what },
+            cancellationToken);
+}

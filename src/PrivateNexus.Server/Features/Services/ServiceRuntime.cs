@@ -1,0 +1,56 @@
+using PrivateNexus.Server.Engine;
+
+namespace PrivateNexus.Server.Features.Services;
+
+public enum ServiceStatus
+{
+    /// <summary>Desired running, nothing created yet.</summary>
+    Pending,
+    Starting,
+    Running,
+
+    /// <summary>Desired running, but containers exited or are unhealthy.</summary>
+    Failing,
+    Stopping,
+    Stopped,
+
+    /// <summary>The node is offline or not yet contacted: the last known state may be stale.</summary>
+    Unknown,
+}
+
+/// <summary>How a service is doing right now, computed from the state mirror only (never the engine).</summary>
+public sealed class ServiceRuntime(StateMirror mirror)
+{
+    public IReadOnlyList<ContainerState> Instances(Service service) => mirror.ContainersOf(service.NodeId, service.Id);
+
+    public ServiceStatus Status(Service service)
+    {
+        var node = mirror.Node(service.NodeId);
+        if (node.Status is NodeStatus.Offline or NodeStatus.Unknown)
+        {
+            return ServiceStatus.Unknown;
+        }
+
+        var containers = mirror.ContainersOf(service.NodeId, service.Id);
+        if (service.DesiredState == DesiredState.Stopped || service.Client is { Status: Clients.ClientStatus.Suspended })
+        {
+            return containers.Any(c => c.Running) ? ServiceStatus.Stopping : ServiceStatus.Stopped;
+        }
+
+        var current = containers.Where(c => c.Revision == service.Revision && c.RestartGeneration == service.RestartGeneration).ToList();
+        if (containers.Count == 0)
+        {
+            return ServiceStatus.Pending;
+        }
+
+        var healthy = current.Count(c => c.Running && c.Health is null or "healthy");
+        if (healthy >= service.Spec.Replicas)
+        {
+            return ServiceStatus.Running;
+        }
+
+        return current.Any(c => c.State is "exited" or "dead" || c.Health == "unhealthy" || c.RestartCount > 3)
+            ? ServiceStatus.Failing
+            : ServiceStatus.Starting;
+    }
+}
