@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
-using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Audit;
 

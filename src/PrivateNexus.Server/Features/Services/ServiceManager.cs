@@ -1,11 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
-using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Engine;
+using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Clients;
-using Microsoft.Extensions.Options;
 
 namespace PrivateNexus.Server.Features.Services;
 
