@@ -19,7 +19,7 @@ public sealed record DesiredService(
 /// </summary>
 public sealed class ContainerSpecBuilder(SecretProtector secrets, IOptions<EngineOptions> options)
 {
-    public CreateContainerParameters Build(DesiredService service, int replica)
+    public CreateContainerParameters Build(Guid nodeId, DesiredService service, int replica)
     {
         var spec = service.Spec;
         var suffix = Guid.NewGuid().ToString("N")[..6];
@@ -32,6 +32,7 @@ public sealed class ContainerSpecBuilder(SecretProtector secrets, IOptions<Engin
             Labels = new Dictionary<string, string>
             {
                 [OwnershipLabels.Managed] = "true",
+                [OwnershipLabels.Node] = nodeId.ToString(),
                 [OwnershipLabels.Client] = service.ClientId.ToString(),
                 [OwnershipLabels.Service] = service.Id.ToString(),
                 [OwnershipLabels.Revision] = service.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -5,11 +5,16 @@ using Docker.DotNet.Models;
 namespace PrivateNexus.Server.Engine;
 
 /// <summary>The few engine operations the agent and reconciler use, each bounded by a timeout.</summary>
-public sealed class EngineCalls(IDockerClient client, TimeSpan timeout, TimeSpan pullTimeout)
+public sealed class EngineCalls(IDockerClient client, Guid nodeId, TimeSpan timeout, TimeSpan pullTimeout)
 {
-    private static readonly Dictionary<string, IDictionary<string, bool>> OursFilter = new()
+    /// <summary>Ours, and placed by this node record: labels managed=true and node=id (both must match).</summary>
+    public Dictionary<string, IDictionary<string, bool>> OursFilter() => new()
     {
-        ["label"] = new Dictionary<string, bool> { [$"{OwnershipLabels.Managed}=true"] = true },
+        ["label"] = new Dictionary<string, bool>
+        {
+            [$"{OwnershipLabels.Managed}=true"] = true,
+            [$"{OwnershipLabels.Node}={nodeId}"] = true,
+        },
     };
 
     public IDockerClient Client => client;
@@ -32,7 +37,7 @@ public sealed class EngineCalls(IDockerClient client, TimeSpan timeout, TimeSpan
     public async Task<Dictionary<string, ContainerState>> ListOursAsync(CancellationToken cancellationToken)
     {
         using var bounded = Bounded(cancellationToken);
-        var listed = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = OursFilter }, bounded.Token);
+        var listed = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = OursFilter() }, bounded.Token);
         var result = new Dictionary<string, ContainerState>(StringComparer.Ordinal);
         foreach (var container in listed)
         {
@@ -105,9 +110,43 @@ public sealed class EngineCalls(IDockerClient client, TimeSpan timeout, TimeSpan
             {
                 Name = name,
                 Driver = "bridge",
-                Labels = new Dictionary<string, string> { [OwnershipLabels.Managed] = "true", [OwnershipLabels.Client] = clientId.ToString() },
+                Labels = new Dictionary<string, string>
+                {
+                    [OwnershipLabels.Managed] = "true",
+                    [OwnershipLabels.Node] = nodeId.ToString(),
+                    [OwnershipLabels.Client] = clientId.ToString(),
+                },
             },
             bounded.Token);
+    }
+
+    /// <summary>Our client networks on this engine, by name, with the client each belongs to.</summary>
+    public async Task<IReadOnlyList<(string Id, string Name, Guid ClientId, int Containers)>> ListOurNetworksAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        var networks = await client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = OursFilter() }, bounded.Token);
+        var result = new List<(string, string, Guid, int)>();
+        foreach (var network in networks)
+        {
+            // The list call does not report attached containers; inspecting does.
+            var inspected = await client.Networks.InspectNetworkAsync(network.ID, bounded.Token);
+            var owner = inspected.Labels is not null && inspected.Labels.TryGetValue(OwnershipLabels.Client, out var text) && Guid.TryParse(text, out var id) ? id : Guid.Empty;
+            result.Add((network.ID, network.Name, owner, inspected.Containers?.Count ?? 0));
+        }
+
+        return result;
+    }
+
+    public async Task RemoveNetworkAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var bounded = Bounded(cancellationToken);
+            await client.Networks.DeleteNetworkAsync(id, bounded.Token);
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+        }
     }
 
     public async Task EnsureVolumeAsync(string name, Guid clientId, CancellationToken cancellationToken)

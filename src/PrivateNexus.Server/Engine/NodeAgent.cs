@@ -68,7 +68,7 @@ public sealed class NodeAgent(
         }
 
         using var client = clients.Create(node);
-        var engine = new EngineCalls(client, options.CallTimeout, options.PullTimeout);
+        var engine = new EngineCalls(client, nodeId, options.CallTimeout, options.PullTimeout);
         await ResyncAsync(engine, stopping);
         logger.LogInformation("Node {Name} online", node.Name);
 
@@ -103,10 +103,9 @@ public sealed class NodeAgent(
         var parameters = new ContainerEventsParameters
         {
             Since = _since?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Filters = new Dictionary<string, IDictionary<string, bool>>
+            Filters = new Dictionary<string, IDictionary<string, bool>>(engine.OursFilter())
             {
                 ["type"] = new Dictionary<string, bool> { ["container"] = true },
-                ["label"] = new Dictionary<string, bool> { [$"{OwnershipLabels.Managed}=true"] = true },
             },
         };
         var stream = engine.Client.System.MonitorEventsAsync(parameters, new Progress<Message>(m => messages.Writer.TryWrite(m)), cancellationToken)

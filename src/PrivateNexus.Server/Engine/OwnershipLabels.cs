@@ -7,6 +7,9 @@ namespace PrivateNexus.Server.Engine;
 public static class OwnershipLabels
 {
     public const string Managed = "io.privatenexus.managed";
+
+    /// <summary>The node record a container belongs to, so two records for one engine never fight over it.</summary>
+    public const string Node = "io.privatenexus.node";
     public const string Client = "io.privatenexus.client";
     public const string Service = "io.privatenexus.service";
     public const string Revision = "io.privatenexus.revision";

@@ -80,6 +80,22 @@ public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpe
                 logger.LogWarning(ex, "Could not converge service {Client}/{Service} on node {Node}", service.ClientSlug, service.Name, nodeId);
             }
         }
+
+        await RemoveUnusedNetworksAsync(engine, desired, cancellationToken);
+    }
+
+    /// <summary>A client network stays while the client has services on the node; address pools are finite.</summary>
+    private async Task RemoveUnusedNetworksAsync(EngineCalls engine, IReadOnlyList<DesiredService> desired, CancellationToken cancellationToken)
+    {
+        var clients = desired.Select(s => s.ClientId).ToHashSet();
+        foreach (var network in await engine.ListOurNetworksAsync(cancellationToken))
+        {
+            if (!clients.Contains(network.ClientId) && network.Containers == 0)
+            {
+                logger.LogInformation("Removing unused client network {Network}", network.Name);
+                await engine.RemoveNetworkAsync(network.Id, cancellationToken);
+            }
+        }
     }
 
     private async Task ConvergeServiceAsync(
@@ -181,7 +197,7 @@ public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpe
             }
         }), cancellationToken);
 
-        var id = await engine.CreateAndStartAsync(builder.Build(service, replica), cancellationToken);
+        var id = await engine.CreateAndStartAsync(builder.Build(nodeId, service, replica), cancellationToken);
         logger.LogInformation("Started {Client}/{Service} revision {Revision} replica {Replica} as {Container}", service.ClientSlug, service.Name, service.Revision, replica, id[..12]);
         await RefreshAsync(nodeId, engine, id, cancellationToken);
     }

@@ -71,7 +71,7 @@ public sealed class EngineApp : PnxApp
 
     public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
 
-    /// <summary>Leaves the shared test engine as it found it: nothing labelled as ours.</summary>
+    /// <summary>Leaves the shared test engine as it found it: no container or network labelled as ours.</summary>
     private async Task RemoveOurContainersAsync()
     {
         var ours = await Docker.Containers.ListContainersAsync(new ContainersListParameters
@@ -82,6 +82,15 @@ public sealed class EngineApp : PnxApp
         foreach (var container in ours)
         {
             await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        }
+
+        var networks = await Docker.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { ["io.privatenexus.managed=true"] = true } },
+        });
+        foreach (var network in networks)
+        {
+            await Docker.Networks.DeleteNetworkAsync(network.ID);
         }
     }
 }

@@ -74,12 +74,18 @@ public sealed class EngineTests : AppTests
 
     private static bool IsRunning(JsonNode s) => s["status"]!.GetValue<string>() == "RUNNING";
 
+    /// <summary>Creates a service on the test engine's node (other tests add nodes; placement must not wander).</summary>
+    private async Task<JsonNode> CreateOnEngineAsync(GraphQLClient admin, string clientId, string name, object spec) =>
+        (await admin.DataAsync(
+            "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
+            new { input = new { clientId, name, nodeId = _engine.NodeId, spec } }))["createService"]!;
+
     [Fact]
     public async Task Deployed_service_runs_isolated_and_answers_on_its_published_port()
     {
         var (admin, clientId, slug) = await ClientAsync();
         var port = NextPort();
-        var created = await admin.CreateServiceAsync(clientId, "web", HttpSpec(EngineApp.Image, port, [new { name = "data", path = "/data" }]));
+        var created = await CreateOnEngineAsync(admin, clientId, "web", HttpSpec(EngineApp.Image, port, [new { name = "data", path = "/data" }]));
         var id = created["id"]!.GetValue<string>();
 
         var running = await WaitForAsync(admin, id, IsRunning, "the service runs");
@@ -105,7 +111,7 @@ public sealed class EngineTests : AppTests
     {
         var (admin, clientId, _) = await ClientAsync();
         var port = NextPort();
-        var id = (await admin.CreateServiceAsync(clientId, "web", HttpSpec(EngineApp.Image, port)))["id"]!.GetValue<string>();
+        var id = (await CreateOnEngineAsync(admin, clientId, "web", HttpSpec(EngineApp.Image, port)))["id"]!.GetValue<string>();
         var first = await WaitForAsync(admin, id, IsRunning, "the service runs");
         var name = first["instances"]![0]!["name"]!.GetValue<string>();
 
@@ -128,7 +134,7 @@ public sealed class EngineTests : AppTests
     {
         var (admin, clientId, _) = await ClientAsync();
         var port = NextPort();
-        var id = (await admin.CreateServiceAsync(clientId, "web", HttpSpec(EngineApp.Image, port)))["id"]!.GetValue<string>();
+        var id = (await CreateOnEngineAsync(admin, clientId, "web", HttpSpec(EngineApp.Image, port)))["id"]!.GetValue<string>();
         await WaitForAsync(admin, id, IsRunning, "revision 1 runs");
         Assert.DoesNotContain("v2", await GetAsync(port), StringComparison.Ordinal);
 
@@ -149,7 +155,7 @@ public sealed class EngineTests : AppTests
     public async Task Stop_start_restart_and_delete_converge()
     {
         var (admin, clientId, _) = await ClientAsync();
-        var id = (await admin.CreateServiceAsync(clientId, "web", HttpSpec(EngineApp.Image, NextPort())))["id"]!.GetValue<string>();
+        var id = (await CreateOnEngineAsync(admin, clientId, "web", HttpSpec(EngineApp.Image, NextPort())))["id"]!.GetValue<string>();
         var running = await WaitForAsync(admin, id, IsRunning, "the service runs");
         var original = running["instances"]![0]!["containerId"]!.GetValue<string>();
 
@@ -180,6 +186,7 @@ public sealed class EngineTests : AppTests
             Labels = new Dictionary<string, string>
             {
                 ["io.privatenexus.managed"] = "true",
+                ["io.privatenexus.node"] = _engine.NodeId,
                 ["io.privatenexus.service"] = Guid.NewGuid().ToString(),
                 ["io.privatenexus.client"] = Guid.NewGuid().ToString(),
                 ["io.privatenexus.revision"] = "1",
@@ -213,15 +220,49 @@ public sealed class EngineTests : AppTests
     {
         var (admin, clientId, _) = await ClientAsync();
         const string Create = "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }";
-        var outside = await admin.SendAsync(Create, new { input = new { clientId, name = "low", spec = HttpSpec(EngineApp.Image, 80) } });
+        var outside = await admin.SendAsync(Create, new { input = new { clientId, name = "low", nodeId = _engine.NodeId, spec = HttpSpec(EngineApp.Image, 80) } });
         Assert.Equal("spec.ports[0].hostPort", outside.ErrorField);
 
         var port = NextPort();
-        await admin.CreateServiceAsync(clientId, "first", HttpSpec(EngineApp.Image, port));
+        await CreateOnEngineAsync(admin, clientId, "first", HttpSpec(EngineApp.Image, port));
         var (_, otherClient, _) = await ClientAsync();
-        var taken = await admin.SendAsync(Create, new { input = new { clientId = otherClient, name = "second", spec = HttpSpec(EngineApp.Image, port) } });
+        var taken = await admin.SendAsync(Create, new { input = new { clientId = otherClient, name = "second", nodeId = _engine.NodeId, spec = HttpSpec(EngineApp.Image, port) } });
         Assert.Equal("BAD_USER_INPUT", taken.ErrorCode);
         Assert.Equal("spec.ports[0].hostPort", taken.ErrorField);
+    }
+
+    [Fact]
+    public async Task An_engine_that_goes_away_shows_offline_while_queries_answer_and_nothing_is_lost_when_it_returns()
+    {
+        var target = new Uri(EngineApp.DockerHost!).AbsolutePath;
+        await using var relay = new UnixSocketRelay(Path.Combine(Path.GetTempPath(), $"pnx-relay-{Guid.NewGuid():N}"[..24] + ".sock"), target);
+        relay.Start();
+        var (admin, clientId, _) = await ClientAsync();
+        var nodeId = (await admin.DataAsync("mutation($e: String!) { createNode(input: { name: \"relay\", endpoint: $e }) { id } }", new { e = relay.Endpoint }))["createNode"]!["id"]!.GetValue<string>();
+        const string Node = "query($id: ID!) { node(id: $id) { status lastSeenAt lastError } }";
+        Assert.True(await Eventually.TrueAsync(async () => (await admin.DataAsync(Node, new { id = nodeId }))["node"]!["status"]!.GetValue<string>() == "ONLINE", TimeSpan.FromSeconds(30)), "the relayed node comes online");
+
+        var service = await admin.DataAsync(
+            "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
+            new { input = new { clientId, name = "far", nodeId, spec = new { image = EngineApp.Image, command = new[] { "sleep", "3600" }, cpuMillicores = 50, memoryMiB = 16 } } });
+        var id = service["createService"]!["id"]!.GetValue<string>();
+        var running = await WaitForAsync(admin, id, IsRunning, "the service runs on the relayed node");
+        var container = running["instances"]![0]!["name"]!.GetValue<string>();
+
+        await relay.StopAsync();
+        Assert.True(await Eventually.TrueAsync(async () => (await admin.DataAsync(Node, new { id = nodeId }))["node"]!["status"]!.GetValue<string>() == "OFFLINE", TimeSpan.FromSeconds(30)), "the node shows offline");
+        var offline = (await admin.DataAsync(Node, new { id = nodeId }))["node"]!;
+        Assert.NotNull(offline["lastSeenAt"]);
+        Assert.Equal("UNKNOWN", (await admin.DataAsync(Status, new { id }))["service"]!["status"]!.GetValue<string>());
+
+        // While nobody watches, the container dies; when the node is back the agent must notice and converge.
+        await _engine.Docker.Containers.StopContainerAsync(container, new ContainerStopParameters { WaitBeforeKillSeconds = 0 }, TestContext.Current.CancellationToken);
+        relay.Start();
+        Assert.True(await Eventually.TrueAsync(async () => (await admin.DataAsync(Node, new { id = nodeId }))["node"]!["status"]!.GetValue<string>() == "ONLINE", TimeSpan.FromSeconds(45)), "the node recovers");
+        await WaitForAsync(admin, id, s => IsRunning(s) && s["instances"]![0]!["state"]!.GetValue<string>() == "running", "the service runs again after the node returned");
+        await admin.DataAsync("mutation($id: ID!) { deleteService(id: $id) }", new { id });
+        Assert.True(await Eventually.TrueAsync(async () => !await ExistsAsync(container), TimeSpan.FromSeconds(30)), "its container is removed");
+        await admin.DataAsync("mutation($id: ID!) { deleteNode(id: $id) }", new { id = nodeId });
     }
 
     private async Task<bool> ExistsAsync(string nameOrId)

@@ -43,7 +43,7 @@ public sealed class NodeService(
         try
         {
             using var client = engines.Create(node);
-            var info = await new EngineCalls(client, engineOptions.Value.CallTimeout, engineOptions.Value.PullTimeout).InfoAsync(cancellationToken);
+            var info = await new EngineCalls(client, id, engineOptions.Value.CallTimeout, engineOptions.Value.PullTimeout).InfoAsync(cancellationToken);
             result = new NodeTestResult(true, info, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
