@@ -446,11 +446,12 @@ smoke_check() {
   local t=$1 url body code
   url=$(server_url "${TARGET_SERVER[$t]}")
   body="$LOG_DIR/$t.response.json"
-  local -a auth=()
-  [[ -n ${TARGET_TOKEN[$t]} ]] && auth=(-H "Authorization: Bearer ${TARGET_TOKEN[$t]}")
+  local tok=${TARGET_TOKEN[$t]}
+  # the Authorization header comes from a file descriptor, so the token is not on curl's command line
   code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' -X POST \
     -H 'Content-Type: application/json' -H 'Accept: application/graphql-response+json, application/json' \
-    "${auth[@]}" --data-binary "@${TARGET_BODY[$t]}" "$url") || code=000
+    -H @<(if [[ -n $tok ]]; then printf 'Authorization: Bearer %s\n' "$tok"; fi) \
+    --data-binary "@${TARGET_BODY[$t]}" "$url") || code=000
   if [[ $code != 200 ]] || ! grep -q '"data"' "$body" || grep -q '"errors"' "$body"; then
     log "$t: smoke check failed (HTTP $code): $(head -c 300 "$body" 2>/dev/null)"
     return 1
@@ -621,7 +622,7 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
   echo "(server core busy well above server % = something else ran there; wrk core near 100 = the load generator was the limit)."
   echo "Load = /proc/loadavg (1/5/15 min) at the window's start."
   echo
-  awk -F'\t' -v ref="$REFERENCE_TARGET" '
+  awk -F'\t' -v ref="$REFERENCE_TARGET" -v bare=bare-aspnet '
     NR == 1 { next }
     { n++; R[n] = $1; T[n] = $2; RPS[n] = $3; P50[n] = $4; P99[n] = $5; CPU[n] = $6; RSS[n] = $7; ERR[n] = $8; LOAD[n] = $9
       SP[n] = $11; SB[n] = $12; LB[n] = $13
@@ -629,6 +630,7 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
       if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 }
       srps[$2] += $3; scpu[$2] += $6; sp50[$2] += $4; sp99[$2] += $5; srss[$2] += $7; cnt[$2]++; serr[$2] += $8 }
     function ratio(a, b) { return (b > 0) ? sprintf("%.2f×", a / b) : "—" }
+    function avg(sum, t) { return (cnt[t] > 0) ? sum[t] / cnt[t] : 0 }
     END {
       print "| round | target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius | server % of core | server core busy % | wrk core busy % | load at start |"
       print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -637,14 +639,14 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
       print ""
       print "### Mean over rounds"
       print ""
-      print "| target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius |"
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+      print "| target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius | req/s vs bare | CPU vs bare |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
       for (j = 1; j <= m; j++) {
         t = order[j]; c = cnt[t]
-        printf "| %s | %d | %d | %d | %.1f | %.1f | %d | %s | %s |\n", t, srps[t] / c, sp50[t] / c, sp99[t] / c, scpu[t] / c, srss[t] / c / 1024, serr[t], ratio(srps[t], srps[ref] * c / cnt[ref]), ratio(scpu[t], scpu[ref] * c / cnt[ref])
+        printf "| %s | %d | %d | %d | %.1f | %.1f | %d | %s | %s | %s | %s |\n", t, srps[t] / c, sp50[t] / c, sp99[t] / c, scpu[t] / c, srss[t] / c / 1024, serr[t], ratio(srps[t] / c, avg(srps, ref)), ratio(scpu[t] / c, avg(scpu, ref)), ratio(srps[t] / c, avg(srps, bare)), ratio(scpu[t] / c, avg(scpu, bare))
       }
       if ("privatenexus-me" in seen && ref in seen) {
-        t = "privatenexus-me"; x = (srps[t] / cnt[t]) / (srps[ref] / cnt[ref]); cpu = scpu[t] / cnt[t]
+        t = "privatenexus-me"; x = avg(srps, t) / avg(srps, ref); cpu = avg(scpu, t)
         print ""
         print "### Goal: `{ me { id } }` at ≥ 2× mercurius-jit req/s and ≤ 50 µs server CPU per request"
         print ""
