@@ -4,8 +4,7 @@
   python3 bench/tools/counters_summary.py COUNTERS.csv REQUESTS_PER_SECOND
 
 Prints one markdown line: allocated KB/request, GC collections per 1000 requests (gen0/1/2),
-share of time in GC pauses, lock contentions per request, exceptions per request, thread-pool
-threads. Rates are means over the samples (dotnet-counters --refresh-interval 1).
+share of time in GC pauses, lock contentions per request, exceptions per request. Rates are means over the samples (dotnet-counters --refresh-interval 1).
 """
 import csv
 import sys
@@ -36,7 +35,6 @@ def main():
     pause = mean("dotnet.gc.pause.time")
     locks = mean("dotnet.monitor.lock_contentions")
     exc = mean("dotnet.exceptions")
-    threads = mean("dotnet.thread_pool.thread.count")
     parts = []
     if alloc is not None:
         parts.append(f"allocated {alloc / rps / 1024:.1f} KB/request")
@@ -46,8 +44,6 @@ def main():
     if locks is not None:
         parts.append(f"lock contentions {locks / rps:.3f}/request")
     parts.append(f"exceptions {(exc or 0) / rps:.3f}/request")
-    if threads is not None:
-        parts.append(f"thread-pool threads {threads:.0f}")
     print("; ".join(parts))
 
 
