@@ -18,6 +18,12 @@
 #   BENCH_PORT_BASE=5101    first of the loopback ports used (mercurius, bare, privatenexus)
 #   BENCH_NO_BUILD=1        reuse bench/out and node_modules from an earlier run
 #   BENCH_START_TIMEOUT=90  seconds a server may take to accept connections
+#   BENCH_PNX_VARIANTS=1    also measure PrivateNexus variants that split the cost of { me { id } }
+#                           (anonymous / JWT / API-token { __typename }, { me { id } } with an API token)
+#   BENCH_SKIP_SEED=1       do not seed 50 x 20 (skips privatenexus-clients)
+#   BENCH_TARGETS="a b"     measure only these targets
+#   BENCH_PROFILE="a b"     after the rounds, profile these .NET targets (dotnet-trace, dotnet-counters)
+#   BENCH_PROFILE_DURATION=20s  load applied while profiling each
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -144,7 +150,7 @@ start_bare_aspnet() {
 }
 
 # ==========================================================================================
-# PrivateNexus server                                   <<< the lead fills in the TODOs >>>
+# PrivateNexus server
 # ==========================================================================================
 PNX_PROJECT="$REPO_DIR/src/PrivateNexus.Server"
 PNX_OUT="$OUT_DIR/PrivateNexus.Server"
@@ -173,35 +179,146 @@ start_privatenexus() {
     PNX_DATA_DIR="$PNX_DATA_DIR" \
     PNX_BOOTSTRAP_ADMIN_EMAIL="$PNX_ADMIN_EMAIL" \
     PNX_BOOTSTRAP_ADMIN_PASSWORD="$PNX_ADMIN_PASSWORD" \
+    PNX_PUBLIC_CLIENTS__0__CLIENT_ID="$PNX_BENCH_CLIENT_ID" \
+    PNX_PUBLIC_CLIENTS__0__REDIRECT_URIS__0="$PNX_BENCH_REDIRECT_URI" \
+    PNX_ACCESS_TOKEN_LIFETIME=1.00:00:00 \
     ASPNETCORE_URLS="http://127.0.0.1:$port" \
     dotnet PrivateNexus.Server.dll
 }
 
-# (c) TODO(lead): print an access token for the bootstrap admin on stdout; return non-zero if
-# none can be had (the PrivateNexus targets are then skipped). Base URL in $1
-# (http://127.0.0.1:<port>); credentials in $PNX_ADMIN_EMAIL / $PNX_ADMIN_PASSWORD.
-# Every request bounded (curl --max-time). Must be a *signed, unencrypted* token as the server
-# issues to API clients (DESIGN.md), so the benchmark pays what a real client pays.
-# Example shape (adjust grant, client id and scopes to what Identity/ registers):
-#   curl -sS --max-time 10 "$1/connect/token" \
-#     -d grant_type=password -d client_id=privatenexus-bench \
-#     --data-urlencode username="$PNX_ADMIN_EMAIL" --data-urlencode password="$PNX_ADMIN_PASSWORD" \
-#     -d scope="openid api" | jq -r .access_token
+# (c) print an access token for the bootstrap admin on stdout; non-zero if none can be had (the
+# PrivateNexus targets are then skipped). Base URL in $1 (http://127.0.0.1:<port>); credentials
+# in $PNX_ADMIN_EMAIL / $PNX_ADMIN_PASSWORD. The real authorization-code + PKCE flow of the public
+# client PNX_BENCH_CLIENT_ID (registered from the environment in start_privatenexus), driven like
+# tests/PrivateNexus.Tests/Infrastructure/OAuthFlow.cs does: authorize -> login form (antiforgery
+# token, cookie jar) -> authorize -> code -> token. The result is the signed, unencrypted JWT
+# access token the server issues to every API client, so the benchmark pays what a client pays.
+PNX_BENCH_CLIENT_ID="pnx-bench"
+PNX_BENCH_REDIRECT_URI="http://127.0.0.1/callback"
+PNX_BENCH_SCOPE="openid profile email api:read api:write"
+
+urldecode() { local s=${1//+/ }; printf '%b' "${s//%/\\x}"; }
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+# Location header of a saved header dump (last one, CR stripped).
+location_of() { awk 'tolower($1) == "location:" { sub(/\r$/, ""); $1 = ""; sub(/^ /, ""); loc = $0 } END { print loc }' "$1"; }
+status_of() { awk '/^HTTP\// { code = $2 } END { print code }' "$1"; }
+absolute_url() { local base=$1 url=$2; [[ $url == http://* || $url == https://* ]] && echo "$url" || echo "$base$url"; }
+# query parameter $2 of URL $1, URL-decoded
+query_param() { local q=${1#*\?} kv p; q=${q%%#*}; IFS='&' read -ra kv <<<"$q"; for p in "${kv[@]}"; do [[ ${p%%=*} == "$2" ]] && { urldecode "${p#*=}"; return 0; }; done; return 1; }
+
 pnx_get_token() {
-  local base=$1
-  : "$base"
-  log "TODO(lead): pnx_get_token is not implemented yet (set BENCH_PNX_TOKEN to bypass)"
-  return 2
+  local work rc=0
+  work=$(mktemp -d /tmp/pnx-bench.XXXXXX) || return 1
+  pnx_get_token_in "$1" "$work" || rc=$?
+  rm -rf -- "$work"
+  return "$rc"
 }
 
-# (d) TODO(lead): create 50 clients x 20 services for the `clients` query (through the API,
-# with the token in $2, against base URL $1), every request bounded; return non-zero if the
-# data cannot be created (then only the `clients` target is skipped).
+pnx_get_token_in() {
+  local base=$1 work=$2 jar verifier challenge state authorize loc page antiforgery return_url code
+  jar="$work/cookies.txt"
+  local -a c=(curl -sS --max-time 15 -b "$jar" -c "$jar")
+  verifier=$(head -c 32 /dev/urandom | b64url)
+  challenge=$(printf '%s' "$verifier" | openssl dgst -sha256 -binary | b64url)
+  state=$(head -c 8 /dev/urandom | b64url)
+  authorize="$base/connect/authorize?client_id=$PNX_BENCH_CLIENT_ID&response_type=code&redirect_uri=$(jq -rn --arg v "$PNX_BENCH_REDIRECT_URI" '$v|@uri')&scope=$(jq -rn --arg v "$PNX_BENCH_SCOPE" '$v|@uri')&code_challenge=$challenge&code_challenge_method=S256&state=$state"
+
+  # 1. authorize without a session -> 302 to the login page
+  "${c[@]}" -o /dev/null -D "$work/h1" "$authorize" || { log "pnx_get_token: GET /connect/authorize failed"; return 1; }
+  loc=$(location_of "$work/h1")
+  [[ $(status_of "$work/h1") == 302 && $loc == *"/account/login"* ]] || { log "pnx_get_token: authorize answered $(status_of "$work/h1") -> '$loc', expected 302 to /account/login"; return 1; }
+  loc=$(absolute_url "$base" "$loc")
+  return_url=$(query_param "$loc" ReturnUrl) || { log "pnx_get_token: no ReturnUrl in $loc"; return 1; }
+
+  # 2. login page -> antiforgery token (and its cookie)
+  page=$("${c[@]}" "$loc") || { log "pnx_get_token: GET login page failed"; return 1; }
+  antiforgery=$(printf '%s' "$page" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//; s/&#x2B;/+/g; s/&#x2F;/\//g; s/&#x3D;/=/g; s/&amp;/\&/g')
+  [[ -n $antiforgery ]] || { log "pnx_get_token: no __RequestVerificationToken on the login page"; return 1; }
+
+  # 3. sign in -> 302 back to authorize
+  "${c[@]}" -o "$work/login.html" -D "$work/h3" -X POST "$loc" \
+    --data-urlencode "Email=$PNX_ADMIN_EMAIL" --data-urlencode "Password=$PNX_ADMIN_PASSWORD" \
+    --data-urlencode "ReturnUrl=$return_url" --data-urlencode "__RequestVerificationToken=$antiforgery" \
+    || { log "pnx_get_token: POST login failed"; return 1; }
+  [[ $(status_of "$work/h3") == 302 ]] || { log "pnx_get_token: sign-in answered $(status_of "$work/h3"): $(grep -o '<p class="error"[^<]*' "$work/login.html" | head -n1)"; return 1; }
+  loc=$(absolute_url "$base" "$(location_of "$work/h3")")
+  [[ $loc == "$base/"* ]] || { log "pnx_get_token: sign-in redirected off the server: $loc"; return 1; }
+
+  # 4. authorize with the session -> 302 to the redirect URI with the code
+  "${c[@]}" -o /dev/null -D "$work/h4" "$loc" || { log "pnx_get_token: second authorize failed"; return 1; }
+  loc=$(location_of "$work/h4")
+  [[ $(status_of "$work/h4") == 302 && $loc == "$PNX_BENCH_REDIRECT_URI"* ]] || { log "pnx_get_token: authorize answered $(status_of "$work/h4") -> '$loc'"; return 1; }
+  [[ $(query_param "$loc" state) == "$state" ]] || { log "pnx_get_token: state mismatch"; return 1; }
+  code=$(query_param "$loc" code) || { log "pnx_get_token: no code in the callback: $loc"; return 1; }
+
+  # 5. code + verifier -> tokens
+  "${c[@]}" -o "$work/token.json" -X POST "$base/connect/token" \
+    -d grant_type=authorization_code --data-urlencode "code=$code" --data-urlencode "redirect_uri=$PNX_BENCH_REDIRECT_URI" \
+    --data-urlencode "client_id=$PNX_BENCH_CLIENT_ID" --data-urlencode "code_verifier=$verifier" \
+    || { log "pnx_get_token: POST /connect/token failed"; return 1; }
+  jq -er '.access_token // empty' "$work/token.json" 2>/dev/null || { log "pnx_get_token: no access_token: $(head -c 300 "$work/token.json")"; return 1; }
+}
+
+# POST one GraphQL request (JSON body on stdin) with bearer token $2 to base URL $1; prints the
+# response; fails on a transport error, a non-200 status, an "errors" member or no "data".
+pnx_graphql() {
+  local base=$1 token=$2 out code
+  out=$(mktemp /tmp/pnx-bench.gql.XXXXXX) || return 1
+  code=$(curl -sS --max-time 30 -o "$out" -w '%{http_code}' -X POST "$base/graphql" \
+    -H 'Content-Type: application/json' -H 'Accept: application/graphql-response+json, application/json' \
+    -H @<(printf 'Authorization: Bearer %s\n' "$token") --data-binary @-) || code=000
+  if [[ $code != 200 ]] || ! jq -e '(.errors | not) and (.data != null)' "$out" >/dev/null 2>&1; then
+    printf '[bench] GraphQL request failed (HTTP %s): %s\n' "$code" "$(head -c 500 "$out")" >&2
+    rm -f -- "$out"
+    return 1
+  fi
+  cat "$out"
+  rm -f -- "$out"
+}
+
+# (d) create one node, 50 clients and 20 services per client (1000) through the GraphQL API, with
+# the token in $2 against base URL $1; every request bounded, 4 in parallel, any GraphQL error
+# fails the seeding (and only the `clients` target is skipped).
+PNX_SEED_CLIENTS=50
+PNX_SEED_SERVICES=20
+PNX_SEED_PARALLEL=4
+
+# One client and its services; the token comes from $PNX_SEED_TOKEN (not the command line).
+pnx_seed_one_client() {
+  local base=$1 i=$2 token=$PNX_SEED_TOKEN id j
+  id=$(jq -n --arg name "Bench client $i" --arg slug "bench-$i" '{
+      query: "mutation($input: CreateClientInput!) { createClient(input: $input) { id } }",
+      variables: { input: { name: $name, slug: $slug,
+        quota: { cpuMillicores: 100000, memoryMiB: 100000, services: 100 }, imagePolicy: ["*"] } } }' \
+    | pnx_graphql "$base" "$token" | jq -er '.data.createClient.id') || { echo "[bench] createClient bench-$i failed" >&2; return 1; }
+  for ((j = 1; j <= PNX_SEED_SERVICES; j++)); do
+    jq -n --arg client "$id" --arg name "svc-$j" '{
+        query: "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
+        variables: { input: { clientId: $client, name: $name,
+          spec: { image: "registry.example/app:1", cpuMillicores: 100, memoryMiB: 64,
+                  env: [{ name: "A", value: "1" }], ports: [{ containerPort: 80 }] } } } }' \
+      | pnx_graphql "$base" "$token" | jq -er '.data.createService.id' >/dev/null \
+      || { echo "[bench] createService bench-$i/svc-$j failed" >&2; return 1; }
+  done
+}
+
 pnx_seed_clients() {
-  local base=$1 token=$2
-  : "$base" "$token"
-  log "TODO(lead): pnx_seed_clients is not implemented yet"
-  return 2
+  local base=$1 token=$2 seconds=$SECONDS count
+  log "seeding 1 node, $PNX_SEED_CLIENTS clients x $PNX_SEED_SERVICES services ($PNX_SEED_PARALLEL in parallel)"
+  jq -n '{ query: "mutation { createNode(input: { name: \"bench\", endpoint: \"unix:///var/run/docker.sock\" }) { id } }" }' \
+    | pnx_graphql "$base" "$token" >/dev/null || { log "createNode failed"; return 1; }
+  export -f pnx_seed_one_client pnx_graphql
+  # xargs exits non-zero when any job does; each job is bounded by its curl --max-time calls.
+  seq 1 "$PNX_SEED_CLIENTS" | PNX_SEED_TOKEN=$token PNX_SEED_SERVICES=$PNX_SEED_SERVICES timeout --kill-after=5 600 \
+    xargs -P "$PNX_SEED_PARALLEL" -I{} bash -c 'set -o pipefail; pnx_seed_one_client "$1" "$2"' _ "$base" {} \
+    || { log "seeding failed (see the GraphQL error above)"; return 1; }
+  # Check the count the benchmark query will see.
+  count=$(jq -n '{ query: "{ clients(first: 100) { totalCount edges { node { services(first: 100) { totalCount } } } } }" }' \
+    | pnx_graphql "$base" "$token" | jq -r '[.data.clients.totalCount, ([.data.clients.edges[].node.services.totalCount] | add)] | join(" ")') \
+    || { log "count query failed"; return 1; }
+  [[ $count == "$PNX_SEED_CLIENTS $((PNX_SEED_CLIENTS * PNX_SEED_SERVICES))" ]] \
+    || { log "seeded data has '$count' clients/services, expected $PNX_SEED_CLIENTS $((PNX_SEED_CLIENTS * PNX_SEED_SERVICES))"; return 1; }
+  log "seeded $PNX_SEED_CLIENTS clients, $((PNX_SEED_CLIENTS * PNX_SEED_SERVICES)) services in $((SECONDS - seconds)) s"
 }
 # ==========================================================================================
 
@@ -282,15 +399,43 @@ if [[ -n ${SERVER_PID[privatenexus]:-} ]]; then
     token=$(pnx_get_token "$pnx_base") || token=""
   fi
   if [[ -z $token ]]; then
-    SKIPPED+=("privatenexus: no access token (pnx_get_token is a TODO stub; or set BENCH_PNX_TOKEN)")
+    SKIPPED+=("privatenexus: no access token (pnx_get_token failed, see the log above; or set BENCH_PNX_TOKEN)")
   else
     add_target privatenexus-me privatenexus "$BENCH_DIR/queries/me.json" "$token"
-    if pnx_seed_clients "$pnx_base" "$token"; then
+    if [[ ${BENCH_SKIP_SEED:-0} == 1 ]]; then
+      SKIPPED+=("privatenexus-clients: BENCH_SKIP_SEED=1")
+    elif pnx_seed_clients "$pnx_base" "$token"; then
       add_target privatenexus-clients privatenexus "$BENCH_DIR/queries/clients.json" "$token"
     else
-      SKIPPED+=("privatenexus-clients: 50 x 20 data not seeded (pnx_seed_clients is a TODO stub)")
+      SKIPPED+=("privatenexus-clients: 50 x 20 data not seeded (pnx_seed_clients failed, see the log above)")
+    fi
+    if [[ ${BENCH_PNX_VARIANTS:-0} == 1 ]]; then
+      # Same server, other credentials and queries, to split the cost of { me { id } } into
+      # pipeline + GraphQL (anonymous { __typename }), + JWT validation, + the me resolver,
+      # and JWT vs personal API token.
+      add_target pnx-typename-anon privatenexus "$BENCH_DIR/queries/typename.json"
+      add_target pnx-typename-jwt privatenexus "$BENCH_DIR/queries/typename.json" "$token"
+      api_token=$(jq -n '{ query: "mutation { createApiToken(input: { name: \"bench\", scopes: [\"api:read\"] }) { secret } }" }' \
+        | pnx_graphql "$pnx_base" "$token" | jq -er '.data.createApiToken.secret') || api_token=""
+      if [[ $api_token == pnx_* ]]; then
+        add_target pnx-typename-apitoken privatenexus "$BENCH_DIR/queries/typename.json" "$api_token"
+        add_target pnx-me-apitoken privatenexus "$BENCH_DIR/queries/me.json" "$api_token"
+      else
+        SKIPPED+=("pnx-*-apitoken: createApiToken failed (see the log above)")
+      fi
     fi
   fi
+fi
+
+# BENCH_TARGETS="a b": measure only these targets (in the order they were added).
+if [[ -n ${BENCH_TARGETS:-} ]]; then
+  wanted=" $BENCH_TARGETS "
+  kept=()
+  for t in "${TARGETS[@]}"; do
+    if [[ $wanted == *" $t "* ]]; then kept+=("$t"); else SKIPPED+=("$t: not in BENCH_TARGETS"); fi
+  done
+  TARGETS=("${kept[@]}")
+  ((${#TARGETS[@]} > 0)) || die "BENCH_TARGETS matched no target"
 fi
 
 # ------------------------------------------------------------------------------------------
@@ -301,11 +446,12 @@ smoke_check() {
   local t=$1 url body code
   url=$(server_url "${TARGET_SERVER[$t]}")
   body="$LOG_DIR/$t.response.json"
-  local -a auth=()
-  [[ -n ${TARGET_TOKEN[$t]} ]] && auth=(-H "Authorization: Bearer ${TARGET_TOKEN[$t]}")
+  local tok=${TARGET_TOKEN[$t]}
+  # the Authorization header comes from a file descriptor, so the token is not on curl's command line
   code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' -X POST \
     -H 'Content-Type: application/json' -H 'Accept: application/graphql-response+json, application/json' \
-    "${auth[@]}" --data-binary "@${TARGET_BODY[$t]}" "$url") || code=000
+    -H @<(if [[ -n $tok ]]; then printf 'Authorization: Bearer %s\n' "$tok"; fi) \
+    --data-binary "@${TARGET_BODY[$t]}" "$url") || code=000
   if [[ $code != 200 ]] || ! grep -q '"data"' "$body" || grep -q '"errors"' "$body"; then
     log "$t: smoke check failed (HTTP $code): $(head -c 300 "$body" 2>/dev/null)"
     return 1
@@ -380,6 +526,69 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # ------------------------------------------------------------------------------------------
+# Optional profiling, after (never during) the measured rounds: BENCH_PROFILE="target …" loads
+# each listed .NET target again for BENCH_PROFILE_DURATION while dotnet-counters records the
+# runtime's counters and dotnet-trace samples the server's managed stacks (both tools pinned to
+# the wrk core). Output goes to the log directory; none of it enters the tables.
+# ------------------------------------------------------------------------------------------
+DIAG_VERSION=10.0.750501
+PROFILED=()
+diag_tool() {
+  local name=$1
+  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
+  if [[ ! -x $OUT_DIR/tools/$name ]]; then
+    log "installing $name $DIAG_VERSION (dotnet tool) into bench/out/tools"
+    timeout 300 dotnet tool install "$name" --version "$DIAG_VERSION" --tool-path "$OUT_DIR/tools" >"$LOG_DIR/install-$name.log" 2>&1 \
+      || { log "could not install $name: $(tail -n 3 "$LOG_DIR/install-$name.log")"; return 1; }
+  fi
+  echo "$OUT_DIR/tools/$name"
+}
+hms() { printf '00:%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
+
+if [[ -n ${BENCH_PROFILE:-} ]]; then
+  PROFILE_S=$(duration_seconds "${BENCH_PROFILE_DURATION:-20s}")
+  ((PROFILE_S >= 10)) || die "BENCH_PROFILE_DURATION must be at least 10s"
+  trace_tool=$(diag_tool dotnet-trace) || die "dotnet-trace unavailable"
+  counters_tool=$(diag_tool dotnet-counters) || die "dotnet-counters unavailable"
+  for t in $BENCH_PROFILE; do
+    [[ " ${ACTIVE[*]} " == *" $t "* ]] || { log "profile: $t is not an active target; skipped"; continue; }
+    [[ ${TARGET_SERVER[$t]} != mercurius-jit ]] || { log "profile: $t is not a .NET server; skipped"; continue; }
+    pid=${SERVER_PID[${TARGET_SERVER[$t]}]}
+    log "profile: $t for ${PROFILE_S}s (dotnet-counters + dotnet-trace dotnet-sampled-thread-time)"
+    run_wrk "$t" "${PROFILE_S}s" "$PROFILE_S" "$LOG_DIR/$t.profile.wrk.txt" &
+    wrk_job=$!
+    sleep 2
+    taskset -c "$LOAD_CPU" timeout --kill-after=5 "$((PROFILE_S + 60))" "$counters_tool" collect -p "$pid" \
+      --counters System.Runtime,Microsoft.AspNetCore.Hosting --refresh-interval 1 --format csv \
+      --duration "$(hms $((PROFILE_S - 5)))" -o "$LOG_DIR/$t.counters.csv" >"$LOG_DIR/$t.counters.log" 2>&1 &
+    counters_job=$!
+    taskset -c "$LOAD_CPU" timeout --kill-after=5 "$((PROFILE_S + 60))" "$trace_tool" collect -p "$pid" \
+      --profile dotnet-sampled-thread-time --duration "$(hms $((PROFILE_S - 5)))" \
+      -o "$LOG_DIR/$t.nettrace" >"$LOG_DIR/$t.trace.log" 2>&1 || log "profile: dotnet-trace failed for $t (see $t.trace.log)"
+    wait "$counters_job" || log "profile: dotnet-counters failed for $t (see $t.counters.log)"
+    wait "$wrk_job" || log "profile: wrk failed during profiling of $t"
+    [[ -s $LOG_DIR/$t.nettrace ]] || continue
+    PROFILED+=("$t")
+    prof_md="$LOG_DIR/$t.profile.md"
+    prof_rps=$(awk -v n="$(field "$LOG_DIR/$t.profile.wrk.txt" requests)" -v d="$(field "$LOG_DIR/$t.profile.wrk.txt" duration_us)" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+    {
+      echo "### Profile of \`$t\`"
+      echo
+      echo "- load while profiling: $prof_rps req/s (tracing slows the server; not comparable with the table)"
+      if command -v python3 >/dev/null 2>&1 && [[ -s $LOG_DIR/$t.counters.csv ]]; then
+        echo "- runtime counters: $(python3 "$BENCH_DIR/tools/counters_summary.py" "$LOG_DIR/$t.counters.csv" "$prof_rps" 2>&1)"
+      fi
+    } >"$prof_md"
+    if timeout 300 "$trace_tool" convert --format Speedscope "$LOG_DIR/$t.nettrace" -o "$LOG_DIR/$t" >"$LOG_DIR/$t.convert.log" 2>&1 \
+      && [[ -s $LOG_DIR/$t.speedscope.json ]] && command -v python3 >/dev/null 2>&1; then
+      python3 "$BENCH_DIR/tools/speedscope_top.py" -n 80 "$LOG_DIR/$t.speedscope.json" >"$LOG_DIR/$t.top.txt" 2>&1 || true
+      { echo; echo "Where the request threads' time goes (dotnet-trace \`dotnet-sampled-thread-time\`, samples under Kestrel's request loop only):"; echo
+        python3 "$BENCH_DIR/tools/speedscope_top.py" --stages "$LOG_DIR/$t.speedscope.json" 2>&1; } >>"$prof_md"
+    fi
+  done
+fi
+
+# ------------------------------------------------------------------------------------------
 # Report
 # ------------------------------------------------------------------------------------------
 REPORT="$RESULTS_DIR/$STAMP.md"
@@ -413,7 +622,7 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
   echo "(server core busy well above server % = something else ran there; wrk core near 100 = the load generator was the limit)."
   echo "Load = /proc/loadavg (1/5/15 min) at the window's start."
   echo
-  awk -F'\t' -v ref="$REFERENCE_TARGET" '
+  awk -F'\t' -v ref="$REFERENCE_TARGET" -v bare=bare-aspnet '
     NR == 1 { next }
     { n++; R[n] = $1; T[n] = $2; RPS[n] = $3; P50[n] = $4; P99[n] = $5; CPU[n] = $6; RSS[n] = $7; ERR[n] = $8; LOAD[n] = $9
       SP[n] = $11; SB[n] = $12; LB[n] = $13
@@ -421,6 +630,7 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
       if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 }
       srps[$2] += $3; scpu[$2] += $6; sp50[$2] += $4; sp99[$2] += $5; srss[$2] += $7; cnt[$2]++; serr[$2] += $8 }
     function ratio(a, b) { return (b > 0) ? sprintf("%.2f×", a / b) : "—" }
+    function avg(sum, t) { return (cnt[t] > 0) ? sum[t] / cnt[t] : 0 }
     END {
       print "| round | target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius | server % of core | server core busy % | wrk core busy % | load at start |"
       print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -429,14 +639,14 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
       print ""
       print "### Mean over rounds"
       print ""
-      print "| target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius |"
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+      print "| target | req/s | p50 µs | p99 µs | CPU µs/req | RSS MB | errors | req/s vs mercurius | CPU vs mercurius | req/s vs bare | CPU vs bare |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
       for (j = 1; j <= m; j++) {
         t = order[j]; c = cnt[t]
-        printf "| %s | %d | %d | %d | %.1f | %.1f | %d | %s | %s |\n", t, srps[t] / c, sp50[t] / c, sp99[t] / c, scpu[t] / c, srss[t] / c / 1024, serr[t], ratio(srps[t], srps[ref] * c / cnt[ref]), ratio(scpu[t], scpu[ref] * c / cnt[ref])
+        printf "| %s | %d | %d | %d | %.1f | %.1f | %d | %s | %s | %s | %s |\n", t, srps[t] / c, sp50[t] / c, sp99[t] / c, scpu[t] / c, srss[t] / c / 1024, serr[t], ratio(srps[t] / c, avg(srps, ref)), ratio(scpu[t] / c, avg(scpu, ref)), ratio(srps[t] / c, avg(srps, bare)), ratio(scpu[t] / c, avg(scpu, bare))
       }
       if ("privatenexus-me" in seen && ref in seen) {
-        t = "privatenexus-me"; x = (srps[t] / cnt[t]) / (srps[ref] / cnt[ref]); cpu = scpu[t] / cnt[t]
+        t = "privatenexus-me"; x = avg(srps, t) / avg(srps, ref); cpu = avg(scpu, t)
         print ""
         print "### Goal: `{ me { id } }` at ≥ 2× mercurius-jit req/s and ≤ 50 µs server CPU per request"
         print ""
@@ -445,6 +655,16 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
       }
     }' "$RAW"
   echo
+  if ((${#PROFILED[@]} > 0)); then
+    echo "## Profiles (after the rounds; not part of the measurements above)"
+    echo
+    for t in "${PROFILED[@]}"; do
+      cat "$LOG_DIR/$t.profile.md"
+      echo
+    done
+    echo "Traces (\`*.nettrace\`, \`*.speedscope.json\`), top frames (\`*.top.txt\`) and counters (\`*.counters.csv\`) are in the log directory."
+    echo
+  fi
   echo "Raw wrk output: \`bench/out/logs/$STAMP/\` (not committed)."
 } >"$REPORT"
 
