@@ -18,11 +18,12 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton(sp => DatabaseProvider.From(
             sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<PnxOptions>>().Value.DataDir));
 
-        services.AddDbContext<PostgresPnxDbContext>((sp, o) => o
+        // Pooled: a context (and its options) is reused across requests instead of built for each one.
+        services.AddDbContextPool<PostgresPnxDbContext>((sp, o) => o
             .UseNpgsql(sp.GetRequiredService<DatabaseProvider>().ConnectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations"))
             .AddInterceptors(sp.GetServices<IInterceptor>())
             .UseOpenIddict<Guid>());
-        services.AddDbContext<SqlitePnxDbContext>((sp, o) => o
+        services.AddDbContextPool<SqlitePnxDbContext>((sp, o) => o
             .UseSqlite(sp.GetRequiredService<DatabaseProvider>().ConnectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations"))
             .AddInterceptors(sp.GetServices<IInterceptor>())
             .UseOpenIddict<Guid>());

@@ -97,7 +97,8 @@ public abstract class PnxDbContext(DbContextOptions options)
             b.HasIndex(s => s.NodeId);
             b.Property(s => s.Image).HasMaxLength(500);
             b.Property(s => s.DesiredState).HasConversion<string>().HasMaxLength(16);
-            b.Property(s => s.Spec).HasConversion(SpecConverter, SpecComparer);
+            b.Ignore(s => s.Spec);
+            b.Property(s => s.SpecJson).HasColumnName("Spec");
             b.Property(s => s.Version).IsConcurrencyToken();
             b.HasOne(s => s.Client).WithMany().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Restrict);
             b.HasOne<Node>().WithMany().HasForeignKey(s => s.NodeId).OnDelete(DeleteBehavior.Restrict);
@@ -154,12 +155,12 @@ public abstract class PnxDbContext(DbContextOptions options)
     }
 
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<ServiceSpec, string> SpecConverter = new(
-        v => JsonSerializer.Serialize(v, JsonOptions),
-        v => JsonSerializer.Deserialize<ServiceSpec>(v, JsonOptions)!);
+        v => ServiceSpecJson.Write(v),
+        v => ServiceSpecJson.Read(v));
 
     // Specs are replaced wholesale, never mutated; comparing their JSON is exact and cheap enough.
     private static readonly ValueComparer<ServiceSpec> SpecComparer = new(
-        (a, b) => JsonSerializer.Serialize(a, JsonOptions) == JsonSerializer.Serialize(b, JsonOptions),
-        v => JsonSerializer.Serialize(v, JsonOptions).GetHashCode(StringComparison.Ordinal),
+        (a, b) => ServiceSpecJson.Write(a!) == ServiceSpecJson.Write(b!),
+        v => ServiceSpecJson.Write(v).GetHashCode(StringComparison.Ordinal),
         v => v);
 }

@@ -48,12 +48,16 @@ public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpe
     {
         var rows = await db.Services.AsNoTracking()
             .Where(s => s.NodeId == nodeId)
-            .Select(s => new { s.Id, s.ClientId, s.Client!.Slug, ClientStatus = s.Client.Status, s.Name, s.Revision, s.RestartGeneration, s.Spec, s.DesiredState })
+            .Select(s => new { s.Id, s.ClientId, s.Client!.Slug, ClientStatus = s.Client.Status, s.Name, s.Revision, s.RestartGeneration, s.SpecJson, s.DesiredState })
             .ToListAsync(cancellationToken);
-        return [.. rows.Select(s => new DesiredService(
-            s.Id, s.ClientId, s.Slug, s.Name, s.Revision, s.RestartGeneration, s.Spec,
-            s.DesiredState == DesiredState.Running && s.ClientStatus == ClientStatus.Active,
-            s.Spec.RestartPolicy))];
+        return [.. rows.Select(s =>
+        {
+            var spec = ServiceSpecJson.Read(s.SpecJson);
+            return new DesiredService(
+                s.Id, s.ClientId, s.Slug, s.Name, s.Revision, s.RestartGeneration, spec,
+                s.DesiredState == DesiredState.Running && s.ClientStatus == ClientStatus.Active,
+                spec.RestartPolicy);
+        })];
     }
 
     public async Task ConvergeAsync(Guid nodeId, EngineCalls engine, OwnActions own, CancellationToken cancellationToken)

@@ -100,7 +100,14 @@ public sealed class GraphQLHttpEndpoint(
         }
 
         context.Response.ContentType = mediaType + "; charset=utf-8";
-        await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+        try
+        {
+            await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away while we answered; there is nobody left to tell.
+        }
     }
 
     /// <summary>

@@ -51,6 +51,13 @@ public static class GraphQLSetup
             return;
         }
 
+        // A caller that hung up is not a server failure: nothing to log, nobody to answer.
+        if (context.OriginalException is OperationCanceledException && context.ExecutionOptions.CancellationToken.IsCancellationRequested)
+        {
+            context.Exception = new ExecutionError("The request was cancelled.", context.OriginalException) { Code = ErrorCode.Internal };
+            return;
+        }
+
         var logger = context.ExecutionOptions.RequestServices?.GetService<ILogger<PnxSchema>>();
         logger?.LogError(context.OriginalException, "Unhandled error in GraphQL field {Path}", context.FieldContext?.Path is { } path ? string.Join('.', path) : "(operation)");
         context.Exception = new ExecutionError(context.ErrorMessage ?? "An internal error occurred.", context.OriginalException) { Code = ErrorCode.Internal };

@@ -18,7 +18,6 @@ public sealed class ApiTokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IMemoryCache cache,
-    PnxDbContext db,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -32,6 +31,9 @@ public sealed class ApiTokenAuthenticationHandler(
     }
 
     internal static string CacheKey(string hash) => $"pnx:apitoken:{hash}";
+
+    /// <summary>Only resolved on a cache miss or a last-used write, so a cached token costs no database context.</summary>
+    private PnxDbContext Database => Context.RequestServices.GetRequiredService<PnxDbContext>();
 
     public static bool IsApiToken(string? authorization) =>
         authorization is not null
@@ -50,7 +52,7 @@ public sealed class ApiTokenAuthenticationHandler(
         {
             e.AbsoluteExpirationRelativeToNow = CacheFor;
             e.Size = 1;
-            var token = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash, Context.RequestAborted);
+            var token = await Database.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash, Context.RequestAborted);
             return token is null ? null : new Entry(token.Id, token.UserId, token.Scopes, token.ExpiresAt, token.RevokedAt is not null) { LastUsedWritten = token.LastUsedAt };
         });
 
@@ -63,7 +65,7 @@ public sealed class ApiTokenAuthenticationHandler(
         if (entry.LastUsedWritten is null || now - entry.LastUsedWritten > LastUsedResolution)
         {
             entry.LastUsedWritten = now;
-            await db.ApiTokens.Where(t => t.Id == entry.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+            await Database.ApiTokens.Where(t => t.Id == entry.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
         }
 
         var identity = new ClaimsIdentity(

@@ -11,6 +11,8 @@ public enum DesiredState
 /// <summary>A client's workload as desired state; the engine reconciler makes it so.</summary>
 public sealed class Service
 {
+    private ServiceSpec? _spec;
+
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
     public Guid ClientId { get; set; }
@@ -28,7 +30,21 @@ public sealed class Service
     /// <summary>Number of the current <see cref="ServiceRevision"/>; starts at 1.</summary>
     public int Revision { get; set; }
 
-    public required ServiceSpec Spec { get; set; }
+    /// <summary>
+    /// The spec as stored (JSON). Lists of services rarely need the spec, so it is parsed only when
+    /// <see cref="Spec"/> is first read — a page of a thousand services costs no JSON parsing.
+    /// </summary>
+    public string SpecJson { get; set; } = "";
+
+    public required ServiceSpec Spec
+    {
+        get => _spec ??= ServiceSpecJson.Read(SpecJson);
+        set
+        {
+            _spec = value;
+            SpecJson = ServiceSpecJson.Write(value);
+        }
+    }
 
     /// <summary>Bumped by a restart request: containers of an older generation are replaced.</summary>
     public int RestartGeneration { get; set; }

@@ -285,9 +285,9 @@ public sealed class ServiceManager(
 
         var taken = (await db.Services.AsNoTracking()
                 .Where(s => s.NodeId == nodeId && s.Id != serviceId)
-                .Select(s => s.Spec)
+                .Select(s => s.SpecJson)
                 .ToListAsync(cancellationToken))
-            .SelectMany(s => s.Ports)
+            .SelectMany(s => ServiceSpecJson.Read(s).Ports)
             .Where(p => p.HostPort is not null)
             .Select(p => (p.HostPort, p.Protocol))
             .ToHashSet();
@@ -298,10 +298,10 @@ public sealed class ServiceManager(
     }
 
     private async Task<List<ServiceSpec>> OtherSpecsAsync(Guid clientId, Guid? exceptServiceId, CancellationToken cancellationToken) =>
-        await db.Services.AsNoTracking()
+        [.. (await db.Services.AsNoTracking()
             .Where(s => s.ClientId == clientId && s.Id != exceptServiceId)
-            .Select(s => s.Spec)
-            .ToListAsync(cancellationToken);
+            .Select(s => s.SpecJson)
+            .ToListAsync(cancellationToken)).Select(ServiceSpecJson.Read)];
 
     private void AddRevision(Service service, Actor actor, string reason) =>
         db.ServiceRevisions.Add(new ServiceRevision
@@ -330,8 +330,7 @@ public sealed class ServiceManager(
         }
     }
 
-    private static bool SameSpec(ServiceSpec a, ServiceSpec b) =>
-        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
+    private static bool SameSpec(ServiceSpec a, ServiceSpec b) => ServiceSpecJson.Write(a) == ServiceSpecJson.Write(b);
 
     /// <summary>The spec as it may appear in the audit log: secret values never do.</summary>
     internal static ServiceSpec Redacted(ServiceSpec spec) =>

@@ -654,9 +654,10 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
 
-                    b.Property<string>("Spec")
+                    b.Property<string>("SpecJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("Spec");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -645,9 +645,10 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                     b.Property<int>("Revision")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Spec")
+                    b.Property<string>("SpecJson")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Spec");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");

@@ -329,6 +329,7 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
                     DesiredState = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     Revision = table.Column<int>(type: "integer", nullable: false),
                     Spec = table.Column<string>(type: "text", nullable: false),
+                    RestartGeneration = table.Column<int>(type: "integer", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     Version = table.Column<long>(type: "bigint", nullable: false)

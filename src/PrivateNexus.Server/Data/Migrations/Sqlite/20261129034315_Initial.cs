@@ -327,6 +327,7 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                     DesiredState = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     Revision = table.Column<int>(type: "INTEGER", nullable: false),
                     Spec = table.Column<string>(type: "TEXT", nullable: false),
+                    RestartGeneration = table.Column<int>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Version = table.Column<long>(type: "INTEGER", nullable: false)
