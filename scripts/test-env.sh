@@ -2,11 +2,12 @@
 # scripts/test-env.sh — prepare everything the PrivateNexus tests need on this machine.
 #
 # Use it either way:
-#   source scripts/test-env.sh         # exports PNX_TEST_POSTGRES into the calling shell
+#   source scripts/test-env.sh         # exports PNX_TEST_POSTGRES, PNX_TEST_DOCKER_HOST, … into
+#                                      #   the calling shell
 #   bash scripts/test-env.sh           # same work; prints `export ...` lines on stdout,
 #                                      #   so `eval "$(bash scripts/test-env.sh)"` works
-#   bash scripts/test-env.sh stop      # stops the private test PostgreSQL server
-#   bash scripts/test-env.sh status    # tells whether it runs
+#   bash scripts/test-env.sh stop      # stops the private test servers (PostgreSQL, dockerd)
+#   bash scripts/test-env.sh status    # tells whether they run
 #
 # Idempotent: a second call reuses what the first one installed and started.
 # Nothing here downloads anything but Debian packages (apt-get), and only when missing, and the
@@ -16,10 +17,21 @@
 #   PNX_TEST_STATE_DIR      where servers keep their data, sockets and logs  (/tmp/pnx-test)
 #   PNX_TEST_PG_PORT        loopback TCP port of the test PostgreSQL         (55432)
 #   PNX_TEST_PG_START_TIMEOUT  seconds to wait for it to accept connections  (60)
-#   PNX_TEST_SERVICES       services to prepare, space separated             (postgres js)
+#   PNX_TEST_DOCKER_START_TIMEOUT  seconds to wait for the test dockerd      (60)
+#   PNX_TEST_DOCKER_STOP_TIMEOUT   seconds `stop` waits before killing it    (60)
+#   PNX_TEST_DOCKER_IPTABLES  auto|true|false: dockerd's iptables rules; auto = Docker's defaults
+#                           unless another dockerd runs here                 (auto)
+#   PNX_TEST_SWARM          1: make the test engine a single-node swarm      (0)
+#   PNX_TEST_SWARM_PORT     its swarm listen port on 127.0.0.1               (2377)
+#   PNX_TEST_SERVICES       services to prepare, space separated             (postgres js docker)
 # Exported for the tests:
 #   PNX_TEST_POSTGRES       Npgsql connection string of the server's superuser; tests create
 #                           one database per fixture on it.
+#   PNX_TEST_DOCKER_HOST    unix://…/docker.sock of the private test Docker engine.
+#   PNX_TEST_IMAGE          pnx-test/busybox:1, a busybox-static image on it (CMD /bin/sh; httpd
+#                           serves /www, whose index.html says "pnx-test v1").
+#   PNX_TEST_IMAGE_V2       pnx-test/busybox:2, the same but "pnx-test v2": a second revision.
+#   PNX_TEST_DOCKER_SWARM   1 when the engine is a swarm manager (PNX_TEST_SWARM=1), else unset.
 
 # ---------------------------------------------------------------------------------------------
 # Helpers. Every function returns non-zero on failure instead of exiting, so that a sourcing
@@ -305,6 +317,471 @@ pnx_status_js() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Service: docker — a PRIVATE Docker engine for the tests (never the system one, never
+# /var/run/docker.sock) and the test images. Debian's docker.io runs dockerd with its data, its
+# exec root (containerd's sockets) and its socket under $(pnx_state_dir)/docker. There is no
+# Docker Hub here: the test images are `docker import`s of a rootfs made of Debian's
+# busybox-static (/bin/busybox plus applet symlinks).
+#
+# Networking. Alone on the host, dockerd runs with Docker's defaults (iptables rules, bridge
+# docker0), as on a real node, with a larger address pool. When another dockerd already runs here
+# (a system engine, a developer's own), two daemons would fight over the iptables chains (each
+# deletes and rewrites DOCKER*, DOCKER-ISOLATION-*) and over docker0; so ours then runs "beside"
+# it: --iptables=false, its own default bridge pnx<hash> and address pool in a free 10.<n>.0.0/16,
+# and a few FORWARD rules of ours (pnx_docker_fwd_rules). See pnx_docker_net_args for pools.
+# Either way, ports published on 127.0.0.1 work (docker-proxy), containers on one network reach
+# each other by name, and two networks are isolated from each other.
+# Swarm (PNX_TEST_SWARM=1): this kernel has no IPVS, so the ingress routing mesh and service VIPs
+# do not work: publish swarm ports with mode=host and use --endpoint-mode dnsrr (or tasks.NAME).
+# ---------------------------------------------------------------------------------------------
+
+PNX_DOCKER_IMAGE_V1=pnx-test/busybox:1
+PNX_DOCKER_IMAGE_V2=pnx-test/busybox:2
+# Applets linked in the test image. (busybox 1.35's `wget -T` crashes: use `timeout N wget`.)
+PNX_DOCKER_APPLETS=(sh httpd sleep echo cat ls wget nc ps kill true false env date hostname id
+    mkdir rm touch grep head tail timeout)
+
+pnx_docker_packages() {
+    { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || echo docker.io
+    if command -v dpkg-query >/dev/null 2>&1; then
+        dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q ' installed$' || echo busybox-static
+    else
+        [ -x /bin/busybox ] || echo busybox-static
+    fi
+}
+
+pnx_docker_paths() {
+    local state; state=$(pnx_state_dir)
+    case "$state" in /*) ;; *) state="$PWD/$state" ;; esac
+    PNX_DOCKER_ROOT="$state/docker"
+    PNX_DOCKER_SOCK="$PNX_DOCKER_ROOT/docker.sock"
+    PNX_DOCKER_HOST="unix://$PNX_DOCKER_SOCK"
+    PNX_DOCKER_DATA="$PNX_DOCKER_ROOT/data"
+    PNX_DOCKER_PIDFILE="$PNX_DOCKER_ROOT/dockerd.pid"
+    PNX_DOCKER_LOG="$PNX_DOCKER_ROOT/dockerd.log"
+    # Short tag of this state dir: names our bridge and iptables rules when beside another engine.
+    PNX_DOCKER_TAG=$(printf '%s' "$PNX_DOCKER_ROOT" | sha256sum | cut -c1-6)
+    PNX_DOCKER_BRIDGE="pnx$PNX_DOCKER_TAG"
+    # containerd's and libnetwork's unix sockets live under the exec root (path limit 108 bytes):
+    # a long state dir gets a short exec root in /tmp instead.
+    PNX_DOCKER_EXEC="$PNX_DOCKER_ROOT/exec"
+    [ "${#PNX_DOCKER_EXEC}" -le 60 ] || PNX_DOCKER_EXEC="/tmp/pnx-dexec-$PNX_DOCKER_TAG"
+    [ "${#PNX_DOCKER_SOCK}" -le 100 ] \
+        || pnx_err "socket path $PNX_DOCKER_SOCK is too long for a unix socket; choose a shorter PNX_TEST_STATE_DIR"
+}
+
+# The docker client: Debian's own (same version as the engine), else whichever is on PATH.
+pnx_docker_cli() {
+    local c
+    for c in /usr/bin/docker "$(command -v docker 2>/dev/null)"; do
+        if [ -n "$c" ] && [ -x "$c" ] && "$c" --version >/dev/null 2>&1; then
+            PNX_DOCKER_CLI=$c
+            return 0
+        fi
+    done
+    pnx_err "no working docker client (install docker.io)"
+}
+
+pnx_docker() { "$PNX_DOCKER_CLI" -H "$PNX_DOCKER_HOST" "$@"; }
+
+pnx_docker_ready() {
+    [ -S "$PNX_DOCKER_SOCK" ] && timeout 10 "$PNX_DOCKER_CLI" -H "$PNX_DOCKER_HOST" version \
+        --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# pnx_proc_alive PID NAME: PID is a live (not zombie) process whose command is NAME.
+pnx_proc_alive() {
+    local state
+    case "$1" in ''|*[!0-9]*) return 1 ;; esac
+    [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] || return 1
+    state=$(sed -n 's/^.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# Pid of our live dockerd (from its pid file); fails when none runs.
+pnx_docker_pid() {
+    local pid; pid=$(head -n 1 "$PNX_DOCKER_PIDFILE" 2>/dev/null)
+    pnx_proc_alive "$pid" dockerd && printf '%s\n' "$pid"
+}
+
+# Pids of live dockerd processes that are not ours.
+pnx_docker_foreign_pids() {
+    local d pid ours; ours=$(pnx_docker_pid) || ours=""
+    for d in /proc/[0-9]*; do
+        pid=${d#/proc/}
+        [ "$pid" != "$ours" ] && pnx_proc_alive "$pid" dockerd && printf '%s\n' "$pid"
+    done
+    return 0
+}
+
+# Our FORWARD rules when we run beside another engine (iptables=false: Docker adds none of its
+# own; the other engine's br_netfilter sends bridged frames through iptables too, and its FORWARD
+# policy may be DROP or ACCEPT). Appended after the other engine's rules, they only decide what
+# those leave undecided: traffic within one network of ours (bridged) passes, traffic routed from
+# or to our networks (to another network, or out) is dropped, as Docker's own rules would do.
+# One rule per line; no argument contains a space.
+pnx_docker_fwd_rules() {
+    local tag="-m comment --comment pnx-test-docker-$PNX_DOCKER_TAG"
+    echo "FORWARD -o $PNX_DOCKER_BRIDGE -m physdev --physdev-is-bridged $tag -j ACCEPT"
+    echo "FORWARD -o br-+ -m physdev --physdev-is-bridged $tag -j ACCEPT"
+    echo "FORWARD -i $PNX_DOCKER_BRIDGE $tag -j DROP"
+    echo "FORWARD -o $PNX_DOCKER_BRIDGE $tag -j DROP"
+    echo "FORWARD -i br-+ -o br-+ $tag -j DROP"
+}
+
+# pnx_docker_fwd add|del: append our FORWARD rules (once each), or delete them.
+pnx_docker_fwd() {
+    local line rule=()
+    command -v iptables >/dev/null 2>&1 || return 0
+    while IFS= read -r line; do
+        read -ra rule <<<"$line"
+        if [ "$1" = add ]; then
+            iptables -C "${rule[@]}" 2>/dev/null || iptables -A "${rule[@]}" \
+                || pnx_log "warning: cannot add iptables rule '$line': container traffic may differ from a real node's"
+        else
+            while iptables -C "${rule[@]}" 2>/dev/null; do iptables -D "${rule[@]}" || break; done
+        fi
+    done < <(pnx_docker_fwd_rules)
+    return 0
+}
+
+# Our network when beside another engine, printed as "10.<n>": the one our bridge already has,
+# else the first 10.<n>.0.0/16 that the host routes nothing in or over, n from 100 + the state
+# dir's hash. The bridge gets 10.<n>.0.1/24, user-defined networks /24s of the rest.
+pnx_docker_bridge_net() {
+    local have i n
+    have=$(ip -4 -o addr show dev "$PNX_DOCKER_BRIDGE" 2>/dev/null | awk '{print $4; exit}')
+    case "$have" in
+        10.*.0.1/24) have=${have#10.}; printf '10.%s\n' "${have%%.*}"; return 0 ;;
+        ?*) ip addr flush dev "$PNX_DOCKER_BRIDGE" ;;
+    esac
+    for i in $(seq 0 99); do
+        n=$((100 + (16#$PNX_DOCKER_TAG + i) % 100))
+        if [ -z "$(ip -4 route show root "10.$n.0.0/16" 2>/dev/null)" ] \
+            && ! ip -4 route show to match "10.$n.0.1" 2>/dev/null | grep -qv '^default'; then
+            printf '10.%s\n' "$n"; return 0
+        fi
+    done
+    pnx_err "no free 10.<n>.0.0/16 (n = 100…199) for bridge $PNX_DOCKER_BRIDGE"
+}
+
+# pnx_docker_config FILE LIVE_RESTORE [POOL]: write our daemon.json (never the host's
+# /etc/docker/daemon.json: its settings are not ours and would clash with our flags), with the
+# engine's ID key ours too, instead of the host's /etc/docker/key.json (which another engine
+# shares: `docker info` would show one ID for both).
+pnx_docker_config() {
+    local pools=""
+    [ -z "${3:-}" ] || pools=$(printf ', "default-address-pools": [ { "base": "%s", "size": 24 } ]' "$3")
+    printf '{ "deprecated-key-path": "%s", "live-restore": %s%s }\n' \
+        "$PNX_DOCKER_ROOT/key.json" "$2" "$pools" >"$1"
+}
+
+# dockerd's network options, printed one per line, and its daemon.json (daemon-run.json: the
+# settings to switch to by a reload once it runs). Decides between Docker's defaults and running
+# beside another engine (PNX_TEST_DOCKER_IPTABLES=auto|true|false).
+# Address pools: ours, larger than Docker's defaults (31 networks): /24s of 172.20.0.0/14 alone,
+# of 10.<n>.0.0/16 beside another engine, for suites that make a network per client on a
+# daemon that lives on across runs (and beside an engine that may have used up the defaults).
+# CAUTION: dockerd configured with address pools deletes the host's docker0 (a hard-coded
+# name) when it starts, unless live-restore is on (and so does --bridge=none, always). Beside
+# another engine, whose containers use docker0, ours therefore starts with live-restore on and
+# turns it off by a reload once up (swarm mode refuses live-restore).
+pnx_docker_net_args() {
+    local mode=${PNX_TEST_DOCKER_IPTABLES:-auto} foreign net conf="$PNX_DOCKER_ROOT/daemon.json"
+    foreign=$(pnx_docker_foreign_pids | paste -sd ' ')
+    case "$mode" in
+        auto) if [ -n "$foreign" ]; then mode=false; else mode=true; fi ;;
+        true|false) ;;
+        *) pnx_err "PNX_TEST_DOCKER_IPTABLES must be auto, true or false (is '$mode')"; return 1 ;;
+    esac
+    printf '%s\n' "$mode" >"$PNX_DOCKER_ROOT/iptables" || return 1
+    rm -f "$PNX_DOCKER_ROOT/daemon-run.json"
+    if [ -z "$foreign" ]; then
+        pnx_docker_fwd del   # left by an earlier start beside another engine
+        pnx_docker_config "$conf" false 172.20.0.0/14 || return 1
+        [ "$mode" = true ] || printf '%s\n' --iptables=false
+        return 0
+    fi
+    if [ "$mode" = true ]; then
+        pnx_log "warning: another dockerd runs here (pid $foreign) and PNX_TEST_DOCKER_IPTABLES=true: both now rewrite the same iptables chains"
+        pnx_docker_config "$conf" false
+        return
+    fi
+    pnx_log "another dockerd runs here (pid $foreign); ours runs beside it: no iptables rules of Docker's, own bridge $PNX_DOCKER_BRIDGE"
+    command -v ip >/dev/null 2>&1 || pnx_err "'ip' (iproute2) not found" || return 1
+    net=$(pnx_docker_bridge_net) || return 1
+    if ! ip link show "$PNX_DOCKER_BRIDGE" >/dev/null 2>&1; then
+        ip link add name "$PNX_DOCKER_BRIDGE" type bridge || pnx_err "cannot create bridge $PNX_DOCKER_BRIDGE" || return 1
+    fi
+    ip addr replace "$net.0.1/24" dev "$PNX_DOCKER_BRIDGE" && ip link set "$PNX_DOCKER_BRIDGE" up \
+        || pnx_err "cannot configure bridge $PNX_DOCKER_BRIDGE with $net.0.1/24" || return 1
+    pnx_docker_fwd add
+    pnx_docker_config "$conf" true "$net.0.0/16" \
+        && pnx_docker_config "$PNX_DOCKER_ROOT/daemon-run.json" false "$net.0.0/16" || return 1
+    printf '%s\n' --iptables=false --bridge="$PNX_DOCKER_BRIDGE"
+}
+
+pnx_start_docker() {
+    pnx_docker_paths || return 1
+    pnx_docker_cli || return 1
+    if pnx_docker_ready; then
+        pnx_log "Docker engine already running ($PNX_DOCKER_HOST); reusing it"
+    else
+        pnx_docker_launch || return 1
+    fi
+    pnx_docker_swarm || return 1
+    pnx_docker_image "$PNX_DOCKER_IMAGE_V1" v1 || return 1
+    pnx_docker_image "$PNX_DOCKER_IMAGE_V2" v2 || return 1
+    export PNX_TEST_DOCKER_HOST="$PNX_DOCKER_HOST"
+    export PNX_TEST_IMAGE="$PNX_DOCKER_IMAGE_V1" PNX_TEST_IMAGE_V2="$PNX_DOCKER_IMAGE_V2"
+}
+
+pnx_docker_launch() {
+    local timeout=${PNX_TEST_DOCKER_START_TIMEOUT:-60} pid args=() log_offset
+    [ "$(id -u)" -eq 0 ] \
+        || pnx_err "dockerd needs root: run as root, or leave docker out of PNX_TEST_SERVICES" || return 1
+    [ -x /usr/sbin/dockerd ] || pnx_err "/usr/sbin/dockerd not found (package docker.io)" || return 1
+    mkdir -p "$PNX_DOCKER_ROOT" "$PNX_DOCKER_DATA" "$PNX_DOCKER_EXEC" \
+        || pnx_err "cannot create $PNX_DOCKER_DATA and $PNX_DOCKER_EXEC" || return 1
+
+    # Ours runs but does not answer (yet): starting up or shutting down. Wait (bounded) while it lives.
+    if pid=$(pnx_docker_pid); then
+        pnx_log "dockerd (pid $pid) runs but does not answer on $PNX_DOCKER_HOST; waiting"
+        local deadline=$((SECONDS + timeout))
+        while pnx_proc_alive "$pid" dockerd && ! pnx_docker_ready; do
+            [ "$SECONDS" -lt "$deadline" ] \
+                || pnx_err "dockerd (pid $pid) does not answer after ${timeout}s (log $PNX_DOCKER_LOG). Stop it: bash scripts/test-env.sh stop" \
+                || return 1
+            sleep 0.2
+        done
+        if pnx_docker_ready; then return 0; fi
+        pnx_log "that dockerd has stopped; starting a new one"
+    fi
+    # Not running: a pid file left by a crash or a restart may name an unrelated live process
+    # (dockerd then refuses to start); the socket is ours. The containerd of a dockerd that was
+    # killed may linger, dying or a zombie not yet reaped, and a new dockerd would wait for it to
+    # answer until it gives up: stop it and let dockerd start its own. Containers it left running
+    # are killed (a new dockerd would first wait for them to stop).
+    pnx_docker_stop_containerd || return 1
+    pnx_docker_kill_orphans
+    rm -f "$PNX_DOCKER_PIDFILE" "$PNX_DOCKER_SOCK" "$PNX_DOCKER_EXEC/containerd/containerd.pid" \
+        || pnx_err "cannot remove stale files of a stopped dockerd in $PNX_DOCKER_ROOT" || return 1
+
+    mapfile -t args < <(pnx_docker_net_args; echo "rc=$?")
+    [ "${args[-1]}" = rc=0 ] || return 1
+    unset 'args[-1]'
+
+    # Keep the log from growing without bound across many starts.
+    if [ "$(stat -c %s "$PNX_DOCKER_LOG" 2>/dev/null || echo 0)" -gt $((20 * 1024 * 1024)) ]; then
+        mv -f "$PNX_DOCKER_LOG" "$PNX_DOCKER_LOG.old"
+    fi
+    log_offset=$(( $(stat -c %s "$PNX_DOCKER_LOG" 2>/dev/null || echo 0) + 1 ))
+    pnx_log "starting dockerd ($PNX_DOCKER_HOST, iptables $(cat "$PNX_DOCKER_ROOT/iptables"), log $PNX_DOCKER_LOG)"
+    # setsid -f: its own session, not our child; stdin from /dev/null and output to the log, so it
+    # holds none of our pipes open (CI reads our output to its end). dockerd finds containerd,
+    # runc and docker-proxy on PATH, which may lack the sbin directories in a bare environment.
+    (cd / && PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" setsid -f /usr/sbin/dockerd \
+        --host "$PNX_DOCKER_HOST" --data-root "$PNX_DOCKER_DATA" --exec-root "$PNX_DOCKER_EXEC" \
+        --pidfile "$PNX_DOCKER_PIDFILE" --config-file "$PNX_DOCKER_ROOT/daemon.json" "${args[@]}" \
+        </dev/null >>"$PNX_DOCKER_LOG" 2>&1) \
+        || pnx_err "cannot start dockerd" || return 1
+
+    local start=$SECONDS deadline=$((SECONDS + timeout))
+    until pnx_docker_ready; do
+        # No live dockerd a few seconds in (bad option, another daemon on our paths): don't wait on.
+        if [ "$SECONDS" -ge "$deadline" ] || { [ "$SECONDS" -gt $((start + 3)) ] && ! pnx_docker_pid >/dev/null; }; then
+            # The log's tail without the chatter of its gRPC client.
+            tail -c "+$log_offset" "$PNX_DOCKER_LOG" 2>/dev/null | grep -v 'module=grpc' | tail -n 20 >&2
+            pnx_err "dockerd did not come up on $PNX_DOCKER_HOST: it exited, or did not answer within ${timeout}s (log $PNX_DOCKER_LOG, tail above)"
+            return 1
+        fi
+        sleep 0.2
+    done
+    if [ -f "$PNX_DOCKER_ROOT/daemon-run.json" ]; then
+        # Started with live-restore (see pnx_docker_net_args): turn it off by a reload.
+        mv -f "$PNX_DOCKER_ROOT/daemon-run.json" "$PNX_DOCKER_ROOT/daemon.json" && kill -HUP "$(pnx_docker_pid)" \
+            || pnx_err "cannot reload dockerd's configuration" || return 1
+        local tries=50
+        until [ "$(pnx_docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null)" = false ]; do
+            tries=$((tries - 1)); [ "$tries" -gt 0 ] || break
+            sleep 0.2
+        done
+        [ "$tries" -gt 0 ] || pnx_log "warning: dockerd still has live-restore on (log $PNX_DOCKER_LOG): swarm mode will not start"
+    fi
+    pnx_log "Docker engine $(pnx_docker version --format '{{.Server.Version}}' 2>/dev/null) ready after $((SECONDS - start))s"
+}
+
+# Swarm mode, declarative: PNX_TEST_SWARM=1 makes the engine a single-node swarm manager on
+# 127.0.0.1 and exports PNX_TEST_DOCKER_SWARM=1; otherwise an engine left in swarm mode leaves it.
+pnx_docker_swarm() {
+    local state
+    state=$(pnx_docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null) \
+        || pnx_err "docker info failed on $PNX_DOCKER_HOST" || return 1
+    if [ "${PNX_TEST_SWARM:-0}" != 1 ]; then
+        unset PNX_TEST_DOCKER_SWARM
+        [ "$state" = active ] || return 0
+        pnx_log "leaving swarm mode (PNX_TEST_SWARM is not 1)"
+        pnx_docker swarm leave --force >/dev/null || pnx_err "docker swarm leave failed" || return 1
+        return 0
+    fi
+    if [ "$state" != active ]; then
+        pnx_log "docker swarm init --advertise-addr 127.0.0.1"
+        # Beside another engine, its docker_gwbridge would be ours too: give ours its own bridge.
+        if [ "$(cat "$PNX_DOCKER_ROOT/iptables" 2>/dev/null)" = false ] \
+            && ! pnx_docker network inspect docker_gwbridge >/dev/null 2>&1; then
+            pnx_docker network create --driver bridge \
+                -o com.docker.network.bridge.name="pnxg$PNX_DOCKER_TAG" \
+                -o com.docker.network.bridge.enable_icc=false \
+                -o com.docker.network.bridge.enable_ip_masquerade=true \
+                docker_gwbridge >/dev/null || pnx_err "cannot create network docker_gwbridge" || return 1
+        fi
+        pnx_docker swarm init --advertise-addr 127.0.0.1 \
+            --listen-addr "127.0.0.1:${PNX_TEST_SWARM_PORT:-2377}" >/dev/null \
+            || pnx_err "docker swarm init failed (log $PNX_DOCKER_LOG)" || return 1
+    fi
+    export PNX_TEST_DOCKER_SWARM=1
+}
+
+# Content of one file of the test image's rootfs: pnx_docker_file PATH VERSION.
+pnx_docker_file() {
+    case "$1" in
+        www/index.html) printf 'pnx-test %s\n' "$2" ;;
+        etc/passwd) printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' ;;
+        etc/group)  printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' ;;
+    esac
+}
+
+# pnx_docker_image TAG VERSION: import the test image TAG unless it exists and was made from the
+# current recipe (busybox binary, applets, files, this format) — remembered in a stamp file
+# beside the engine's data, together with the image id it produced.
+pnx_docker_image() {
+    local tag=$1 version=$2 want id stamp rootfs f a old
+    [ -x /bin/busybox ] || pnx_err "/bin/busybox not found (package busybox-static)" || return 1
+    want=$({
+        echo "pnx-test image recipe 1: CMD [\"/bin/sh\"]"
+        sha256sum </bin/busybox
+        echo "${PNX_DOCKER_APPLETS[*]}"
+        for f in www/index.html etc/passwd etc/group; do echo "$f"; pnx_docker_file "$f" "$version"; done
+    } | sha256sum | cut -d' ' -f1)
+    stamp="$PNX_DOCKER_ROOT/image-${tag//[^A-Za-z0-9]/_}.stamp"
+    id=$(pnx_docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+    if [ -n "$id" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want $id" ]; then
+        return 0
+    fi
+    pnx_log "importing test image $tag (busybox-static rootfs)"
+    rootfs="$PNX_DOCKER_ROOT/rootfs.tmp"
+    rm -rf "$rootfs" && mkdir -p "$rootfs/bin" "$rootfs/www" "$rootfs/etc" "$rootfs/tmp" || return 1
+    chmod 1777 "$rootfs/tmp" && cp /bin/busybox "$rootfs/bin/busybox" && chmod 0755 "$rootfs/bin/busybox" || return 1
+    for a in "${PNX_DOCKER_APPLETS[@]}"; do ln -s busybox "$rootfs/bin/$a" || return 1; done
+    for f in www/index.html etc/passwd etc/group; do pnx_docker_file "$f" "$version" >"$rootfs/$f" || return 1; done
+    tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf "$rootfs.tar" . || return 1
+    old=$id
+    id=$(pnx_docker import --change 'CMD ["/bin/sh"]' "$rootfs.tar" "$tag") \
+        || { rm -rf "$rootfs" "$rootfs.tar"; pnx_err "docker import of $tag failed"; return 1; }
+    rm -rf "$rootfs" "$rootfs.tar"
+    printf '%s %s\n' "$want" "$id" >"$stamp" || return 1
+    # The image it replaced, now untagged (kept while a container still uses it).
+    if [ -n "$old" ] && [ "$old" != "$id" ]; then pnx_docker image rm "$old" >/dev/null 2>&1 || true; fi
+}
+
+# Stop the containerd that our dockerd started, if it outlived it (dockerd was killed).
+pnx_docker_stop_containerd() {
+    local cpid deadline
+    cpid=$(head -n 1 "$PNX_DOCKER_EXEC/containerd/containerd.pid" 2>/dev/null)
+    pnx_proc_alive "$cpid" containerd || return 0
+    pnx_log "stopping containerd (pid $cpid) left by a dockerd that did not stop cleanly"
+    kill -TERM "$cpid" 2>/dev/null
+    deadline=$((SECONDS + 10))
+    while pnx_proc_alive "$cpid" containerd; do
+        if [ "$SECONDS" -ge "$deadline" ]; then kill -KILL "$cpid" 2>/dev/null; sleep 0.5; break; fi
+        sleep 0.1
+    done
+    ! pnx_proc_alive "$cpid" containerd || pnx_err "containerd (pid $cpid) does not stop"
+}
+
+# Kill the containers that a killed dockerd left running: each runs under a containerd-shim of
+# our containerd (its -address names our socket); killing the shim's children (the containers'
+# init processes) ends each container's PID namespace, then the shims go too. Only while no
+# dockerd of ours runs. A new dockerd would stop them itself, but waits up to 10 s for each one
+# that ignores SIGTERM (httpd and sleep as PID 1 do); its restart policies still apply.
+pnx_docker_kill_orphans() {
+    local d pid k v shims=() kids=()
+    pnx_docker_pid >/dev/null && return 0
+    for d in /proc/[0-9]*; do
+        case "$(tr '\0' ' ' 2>/dev/null <"$d/cmdline")" in
+            *containerd-shim*" -address $PNX_DOCKER_EXEC/containerd/containerd.sock"*) shims+=("${d#/proc/}") ;;
+        esac
+    done
+    [ "${#shims[@]}" -gt 0 ] || return 0
+    pnx_log "killing ${#shims[@]} container(s) left running by a dockerd that did not stop cleanly"
+    for d in /proc/[0-9]*; do
+        { while read -r k v; do
+            if [ "$k" = PPid: ]; then
+                for pid in "${shims[@]}"; do [ "$v" != "$pid" ] || kids+=("${d#/proc/}"); done
+                break
+            fi
+        done <"$d/status"; } 2>/dev/null
+    done
+    [ "${#kids[@]}" -eq 0 ] || kill -KILL "${kids[@]}" 2>/dev/null
+    sleep 0.2
+    kill -KILL "${shims[@]}" 2>/dev/null
+    return 0
+}
+
+# Unmount what a stopped dockerd left mounted under its directories (the bind mount of its data
+# root, and after a crash containers' overlay and netns mounts), deepest first, so that the
+# state dir can be deleted.
+pnx_docker_unmount() {
+    local m
+    pnx_docker_pid >/dev/null && return 0
+    awk -v a="$PNX_DOCKER_ROOT/" -v b="$PNX_DOCKER_EXEC/" \
+        'index($2 "/", a) == 1 || index($2 "/", b) == 1 { print $2 }' /proc/self/mounts 2>/dev/null \
+        | sort -r | while IFS= read -r m; do
+            umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null \
+                || pnx_log "warning: cannot unmount $m"
+        done
+}
+
+pnx_stop_docker() {
+    pnx_docker_paths || return 1
+    local pid deadline
+    if pid=$(pnx_docker_pid); then
+        # Kill its containers first: dockerd would give each 10 s to obey SIGTERM, which a
+        # program running as PID 1 without a handler for it (httpd, sleep) ignores.
+        pnx_docker_cli 2>/dev/null && pnx_docker ps -q 2>/dev/null | xargs -r "$PNX_DOCKER_CLI" -H "$PNX_DOCKER_HOST" kill >/dev/null 2>&1
+        pnx_log "stopping dockerd (pid $pid)"
+        kill -TERM "$pid" || return 1
+        deadline=$((SECONDS + ${PNX_TEST_DOCKER_STOP_TIMEOUT:-60}))
+        while pnx_proc_alive "$pid" dockerd; do
+            if [ "$SECONDS" -ge "$deadline" ]; then
+                pnx_log "dockerd (pid $pid) still runs after ${PNX_TEST_DOCKER_STOP_TIMEOUT:-60}s; killing it"
+                kill -KILL "$pid" 2>/dev/null
+                break
+            fi
+            sleep 0.2
+        done
+    else
+        pnx_log "Docker engine not running ($PNX_DOCKER_ROOT)"
+    fi
+    pnx_docker_stop_containerd
+    pnx_docker_kill_orphans
+    pnx_docker_unmount
+    rm -f "$PNX_DOCKER_PIDFILE" "$PNX_DOCKER_SOCK"
+    pnx_docker_fwd del
+    return 0
+}
+
+pnx_status_docker() {
+    pnx_docker_paths || return 1
+    pnx_docker_cli 2>/dev/null || { pnx_log "docker not installed"; return 1; }
+    if pnx_docker_ready; then
+        pnx_log "Docker engine $(pnx_docker version --format '{{.Server.Version}}' 2>/dev/null) ready on $PNX_DOCKER_HOST (iptables $(cat "$PNX_DOCKER_ROOT/iptables" 2>/dev/null), swarm $(pnx_docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null))"
+    else
+        pnx_log "Docker engine not running ($PNX_DOCKER_ROOT)"; return 1
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
 # HOOKS for services to come. NOT IMPLEMENTED YET: listing one in PNX_TEST_SERVICES fails.
 # To add a service NAME, define the four functions below and add NAME to the default of
 # PNX_TEST_SERVICES in pnx_test_env_main:
@@ -315,17 +792,6 @@ pnx_status_js() {
 #   pnx_stop_NAME / pnx_status_NAME
 # Packages from every service are installed together by one apt-get update + install.
 # ---------------------------------------------------------------------------------------------
-
-# Docker engine. Package docker.io. Start:
-#   dockerd --host unix://$dir/docker.sock --data-root $dir/data --exec-root $dir/exec \
-#           --pidfile $dir/dockerd.pid  >$dir/dockerd.log 2>&1 </dev/null &
-# wait for `docker -H unix://$dir/docker.sock version`, build a test image by `docker import` of a
-# busybox-static rootfs (no Docker Hub here), optionally `docker swarm init --advertise-addr
-# 127.0.0.1`; export PNX_TEST_DOCKER=unix://$dir/docker.sock.
-pnx_docker_packages() { :; }
-pnx_start_docker()    { pnx_err "service 'docker' is not implemented yet in scripts/test-env.sh"; }
-pnx_stop_docker()     { :; }
-pnx_status_docker()   { :; }
 
 # Redis. Package redis-server. Start: redis-server --port $PORT --bind 127.0.0.1 --save '' \
 #   --appendonly no --dir $dir --daemonize yes --pidfile $dir/redis.pid --logfile $dir/redis.log;
@@ -358,7 +824,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres js}
+    local services=${PNX_TEST_SERVICES:-postgres js docker}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
@@ -386,7 +852,9 @@ else
     # Executed: do the work and print what a caller would need to export.
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
-    if [ "${1:-start}" = start ] && [ -n "${PNX_TEST_POSTGRES:-}" ]; then
-        printf 'export PNX_TEST_POSTGRES=%q\n' "$PNX_TEST_POSTGRES"
+    if [ "${1:-start}" = start ]; then
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_DOCKER_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM; do
+            if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
+        done
     fi
 fi
