@@ -92,7 +92,7 @@ public sealed class EngineTests : AppTests
         var instance = Assert.Single(running["instances"]!.AsArray())!;
         Assert.NotNull(instance);
         Assert.Equal("running", instance["state"]!.GetValue<string>());
-        Assert.Contains("hello", await GetAsync(port), StringComparison.Ordinal);
+        Assert.Contains("pnx-test", await GetAsync(port), StringComparison.Ordinal);
 
         var inspected = await _engine.Docker.Containers.InspectContainerAsync(instance["name"]!.GetValue<string>(), TestContext.Current.CancellationToken);
         Assert.Equal($"pnx-{slug}", inspected.HostConfig!.NetworkMode);
@@ -117,7 +117,7 @@ public sealed class EngineTests : AppTests
 
         await _engine.Docker.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, TestContext.Current.CancellationToken);
         await WaitForAsync(admin, id, s => IsRunning(s) && s["instances"]!.AsArray().Count == 1, "the killed container runs again");
-        Assert.Contains("hello", await GetAsync(port), StringComparison.Ordinal);
+        Assert.Contains("pnx-test", await GetAsync(port), StringComparison.Ordinal);
 
         var current = (await admin.DataAsync(Status, new { id }))["service"]!["instances"]![0]!["name"]!.GetValue<string>();
         await _engine.Docker.Containers.RemoveContainerAsync(current, new ContainerRemoveParameters { Force = true }, TestContext.Current.CancellationToken);
