@@ -7,6 +7,7 @@ using PrivateNexus.Server.Features.ApiTokens;
 using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Automation;
 using PrivateNexus.Server.Features.Clients;
+using PrivateNexus.Server.Features.Deployments;
 using PrivateNexus.Server.Features.Memberships;
 using PrivateNexus.Server.Features.Nodes;
 using PrivateNexus.Server.Features.Services;
@@ -35,6 +36,8 @@ public abstract class PnxDbContext(DbContextOptions options)
     public DbSet<ServiceRevision> ServiceRevisions => Set<ServiceRevision>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<Deployment> Deployments => Set<Deployment>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
@@ -111,6 +114,26 @@ public abstract class PnxDbContext(DbContextOptions options)
             b.Property(r => r.Reason).HasMaxLength(32);
             b.Property(r => r.CreatedBy).HasMaxLength(300);
             b.HasOne<Service>().WithMany().HasForeignKey(r => r.ServiceId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Deployment>(b =>
+        {
+            b.HasIndex(d => new { d.ServiceId, d.CreatedAt });
+            b.HasIndex(d => d.Status);
+            b.Property(d => d.Kind).HasConversion<string>().HasMaxLength(16);
+            b.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            b.Property(d => d.Progress).HasMaxLength(500);
+            b.Property(d => d.Error).HasMaxLength(2000);
+            b.Property(d => d.CreatedBy).HasMaxLength(300);
+            b.Property(d => d.Steps).HasConversion(
+                v => JsonSerializer.Serialize(v, JsonOptions),
+                v => JsonSerializer.Deserialize<List<DeploymentStep>>(v, JsonOptions) ?? new(),
+                new ValueComparer<List<DeploymentStep>>(
+                    (a, b) => JsonSerializer.Serialize(a, JsonOptions) == JsonSerializer.Serialize(b, JsonOptions),
+                    v => JsonSerializer.Serialize(v, JsonOptions).GetHashCode(StringComparison.Ordinal),
+                    v => v.ToList()));
+            b.Ignore(d => d.IsOpen);
+            b.HasOne<Service>().WithMany().HasForeignKey(d => d.ServiceId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(b =>

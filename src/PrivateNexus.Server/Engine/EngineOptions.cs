@@ -29,6 +29,10 @@ public sealed class EngineOptions
     [Range(typeof(TimeSpan), "00:00:10", "02:00:00")]
     public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a new revision has to run (and be healthy) before it is rolled back automatically.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>Host ports clients may publish, inclusive.</summary>
     [Range(1, 65_535)]
     public int PortRangeStart { get; set; } = 10_000;

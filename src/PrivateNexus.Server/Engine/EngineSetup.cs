@@ -13,6 +13,7 @@ public static class EngineSetup
         services.AddSingleton<EngineClientFactory>();
         services.AddSingleton<ContainerSpecBuilder>();
         services.AddScoped<Reconciler>();
+        services.AddScoped<DeploymentTracker>();
         services.AddScoped<LocalNodeRegistration>();
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<EngineOptions>>().Value.Enabled
             ? ActivatorUtilities.CreateInstance<EngineSupervisor>(sp)

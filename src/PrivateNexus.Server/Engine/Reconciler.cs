@@ -40,8 +40,12 @@ public sealed class OwnActions(TimeProvider time)
 /// stop what should be stopped, remove orphans. Idempotent: running it twice does nothing new, and
 /// after a crash the labels on the containers tell it what already exists.
 /// </summary>
-public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpecBuilder builder, AuditLog audit, ILogger<Reconciler> logger)
+public sealed class Reconciler(
+    PnxDbContext db, StateMirror mirror, ContainerSpecBuilder builder, AuditLog audit, DeploymentTracker deployments, ILogger<Reconciler> logger)
 {
+    /// <summary>What this pass did to each service, for its deployment's steps.</summary>
+    private readonly Dictionary<Guid, List<string>> _steps = [];
+
     public static readonly Actor ReconcilerActor = Actor.System with { Id = "reconciler", Name = "reconciler" };
 
     public async Task<IReadOnlyList<DesiredService>> DesiredAsync(Guid nodeId, CancellationToken cancellationToken)
@@ -82,10 +86,22 @@ public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpe
             {
                 // One service's failure (bad image, port taken) must not stop the others converging.
                 logger.LogWarning(ex, "Could not converge service {Client}/{Service} on node {Node}", service.ClientSlug, service.Name, nodeId);
+                Note(service.Id, $"Failed: {ex.Message}");
             }
         }
 
         await RemoveUnusedNetworksAsync(engine, desired, cancellationToken);
+        await deployments.TrackAsync(nodeId, desired, _steps, cancellationToken);
+    }
+
+    private void Note(Guid serviceId, string message)
+    {
+        if (!_steps.TryGetValue(serviceId, out var list))
+        {
+            _steps[serviceId] = list = [];
+        }
+
+        list.Add(message);
     }
 
     /// <summary>A client network stays while the client has services on the node; address pools are finite.</summary>
@@ -193,21 +209,36 @@ public sealed class Reconciler(PnxDbContext db, StateMirror mirror, ContainerSpe
             await engine.EnsureVolumeAsync(OwnershipLabels.VolumeName(service.ClientSlug, volume.Name), service.ClientId, cancellationToken);
         }
 
+        var pulled = new List<string>();
         await engine.EnsureImageAsync(service.Spec.Image, new Progress<JSONMessage>(m =>
         {
             if (!string.IsNullOrEmpty(m.Status))
             {
                 logger.LogDebug("Pull {Image}: {Status} {Layer}", service.Spec.Image, m.Status, m.ID);
+                lock (pulled)
+                {
+                    pulled.Add(string.IsNullOrEmpty(m.ID) ? m.Status : $"{m.ID}: {m.Status}");
+                }
             }
         }), cancellationToken);
+        lock (pulled)
+        {
+            if (pulled.Count > 0)
+            {
+                Note(service.Id, $"Pulled {service.Spec.Image} ({pulled[^1]}).");
+            }
+        }
 
+        Note(service.Id, $"Ensuring image {service.Spec.Image}.");
         var id = await engine.CreateAndStartAsync(builder.Build(nodeId, service, replica), cancellationToken);
+        Note(service.Id, $"Started replica {replica} of revision {service.Revision} ({id[..12]}).");
         logger.LogInformation("Started {Client}/{Service} revision {Revision} replica {Replica} as {Container}", service.ClientSlug, service.Name, service.Revision, replica, id[..12]);
         await RefreshAsync(nodeId, engine, id, cancellationToken);
     }
 
     private async Task RemoveAsync(Guid nodeId, EngineCalls engine, OwnActions own, ContainerState container, CancellationToken cancellationToken)
     {
+        Note(container.ServiceId, $"Removed {container.Name} (revision {container.Revision}).");
         own.Record(container.Id);
         await engine.RemoveAsync(container.Id, cancellationToken);
         mirror.Update(nodeId, n => n with { Containers = n.Containers.Remove(container.Id) });

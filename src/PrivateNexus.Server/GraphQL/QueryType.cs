@@ -80,6 +80,10 @@ public sealed class QueryType : ObjectGraphType
                     c.GetArgument<string?>("search"), c.GetArgument<ServiceSort>("sort"), c.GetArgument<bool>("descending")),
                 c.GetPage(), c.CancellationToken)).ToConnection());
 
+        Field<NonNullGraphType<DeploymentType>>("deployment")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c => await c.Svc<Features.Deployments.DeploymentService>().GetAsync(c.GetId(), c.CancellationToken));
+
         Field<NonNullGraphType<ConnectionType<AuditEventType>>>("auditEvents")
             .Description("The audit trail, newest first: everything for admins, their own client's for owners.")
             .PageArguments()

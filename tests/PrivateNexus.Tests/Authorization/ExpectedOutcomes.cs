@@ -53,6 +53,8 @@ public static class ExpectedOutcomes
         ("node",                                   None,  [Ok,  Ok,   Fbd,  Fbd,  Fbd,  Una,  Fbd,  Fbd]),
         ("service",                                Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
         ("service",                                Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("deployment",                             Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
+        ("deployment",                             Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
         ("services",                               Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
         ("services",                               Other, [Ok,  Ok,   Hid,  Hid,  Hid,  Una,  Hid,  Hid]),
         ("auditEvents(clientId)",                  Own,   [Ok,  Fbd,  Ok,   Fbd,  Fbd,  Una,  Ok,   Ok]),

@@ -50,6 +50,17 @@ internal static class QueryOperations
             Check = d => Done(() => Assert.Equal(c.ClientId, d["service"]!.Str("clientId"))),
         }),
 
+        // The shared service's newest deployment, read by its own id.
+        ["deployment"] = async c =>
+        {
+            var latest = await c.Root.DataAsync("query($id: ID!) { service(id: $id) { latestDeployment { id } } }", new { id = c.World.ServiceOf(c.Tenant) });
+            var id = latest["service"]!["latestDeployment"]!.Str("id");
+            return new Attempt("query($id: ID!) { deployment(id: $id) { id serviceId } }", new { id })
+            {
+                Check = d => Done(() => Assert.Equal(c.World.ServiceOf(c.Tenant), d["deployment"]!.Str("serviceId"))),
+            };
+        },
+
         // Matches exactly the two shared services (fresh ones are named differently).
         ["services"] = c => Task.FromResult(new Attempt(
             "query($s: String) { services(first: 100, search: $s) { items { id clientId } } }", new { s = c.World.Tag + "-svc-" })

@@ -6,6 +6,7 @@ using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Clients;
+using PrivateNexus.Server.Features.Deployments;
 
 namespace PrivateNexus.Server.Features.Services;
 
@@ -20,6 +21,7 @@ public sealed class ServiceManager(
     SpecValidator validator,
     ReconcileSignals signals,
     IOptions<EngineOptions> engine,
+    DeploymentService deployments,
     TimeProvider time)
 {
     public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
@@ -124,6 +126,7 @@ public sealed class ServiceManager(
         };
         db.Services.Add(service);
         AddRevision(service, actor, "create");
+        await deployments.OpenAsync(service, DeploymentKind.Create, actor.Name, cancellationToken);
         audit.Add(actor, "service.create", AuditTarget.Of("service", service.Id, client.Id), new { service.Name, nodeId, spec = Redacted(spec), service.DesiredState });
         await SaveAsync(name, cancellationToken);
         signals.Converge(nodeId);
@@ -141,17 +144,22 @@ public sealed class ServiceManager(
 
         var client = await ActiveClientAsync(service.ClientId, cancellationToken);
         var spec = validator.Build(input.Spec, service.Spec);
-        return await ApplySpecAsync(service, client, actor, spec, "update", cancellationToken);
+        return await ApplySpecAsync(service, client, actor, spec, "update", DeploymentKind.Update, cancellationToken);
     }
 
-    public async Task<Service> RollbackAsync(Guid id, int toRevision, CancellationToken cancellationToken)
+    public Task<Service> RollbackAsync(Guid id, int toRevision, CancellationToken cancellationToken) =>
+        RollbackAsync(id, toRevision, DeploymentKind.Rollback, cancellationToken);
+
+    /// <summary>A new revision with an earlier one's spec; the reconciler uses it (as itself) for automatic rollbacks.</summary>
+    internal async Task<Service> RollbackAsync(Guid id, int toRevision, DeploymentKind kind, CancellationToken cancellationToken)
     {
         var (service, actor) = await LoadForAsync(id, Permission.ServiceManage, cancellationToken);
         var client = await ActiveClientAsync(service.ClientId, cancellationToken);
         var target = await db.ServiceRevisions.AsNoTracking()
             .SingleOrDefaultAsync(r => r.ServiceId == id && r.Revision == toRevision, cancellationToken)
             ?? throw DomainException.BadInput("toRevision", $"Revision {toRevision} does not exist.");
-        return await ApplySpecAsync(service, client, actor, target.Spec, $"rollback:{toRevision}", cancellationToken);
+        var reason = kind == DeploymentKind.AutoRollback ? $"auto-rollback:{toRevision}" : $"rollback:{toRevision}";
+        return await ApplySpecAsync(service, client, actor, target.Spec, reason, kind, cancellationToken);
     }
 
     public Task<Service> StartAsync(Guid id, CancellationToken cancellationToken) => SetDesiredStateAsync(id, DesiredState.Running, cancellationToken);
@@ -181,6 +189,7 @@ public sealed class ServiceManager(
         service.RestartGeneration++;
         service.UpdatedAt = time.Now();
         service.Version++;
+        await deployments.OpenAsync(service, DeploymentKind.Restart, actor.Name, cancellationToken);
         audit.Add(actor, "service.restart", AuditTarget.Of("service", id, service.ClientId), new { service.RestartGeneration });
         await SaveAsync(service.Name, cancellationToken);
         signals.Converge(service.NodeId);
@@ -203,13 +212,15 @@ public sealed class ServiceManager(
         service.DesiredState = state;
         service.UpdatedAt = time.Now();
         service.Version++;
+        await deployments.OpenAsync(service, state == DesiredState.Running ? DeploymentKind.Start : DeploymentKind.Stop, actor.Name, cancellationToken);
         audit.Add(actor, state == DesiredState.Running ? "service.start" : "service.stop", AuditTarget.Of("service", id, service.ClientId));
         await SaveAsync(service.Name, cancellationToken);
         signals.Converge(service.NodeId);
         return service;
     }
 
-    private async Task<Service> ApplySpecAsync(Service service, Client client, Actor actor, ServiceSpec spec, string reason, CancellationToken cancellationToken)
+    private async Task<Service> ApplySpecAsync(
+        Service service, Client client, Actor actor, ServiceSpec spec, string reason, DeploymentKind kind, CancellationToken cancellationToken)
     {
         if (SameSpec(service.Spec, spec))
         {
@@ -226,6 +237,7 @@ public sealed class ServiceManager(
         service.UpdatedAt = time.Now();
         service.Version++;
         AddRevision(service, actor, reason);
+        await deployments.OpenAsync(service, kind, actor.Name, cancellationToken);
         audit.Add(actor, "service.update", AuditTarget.Of("service", service.Id, client.Id), new { reason, service.Revision, spec = Redacted(spec) });
         await SaveAsync(service.Name, cancellationToken);
         signals.Converge(service.NodeId);

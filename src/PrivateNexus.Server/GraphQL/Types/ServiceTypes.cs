@@ -3,6 +3,7 @@ using GraphQL.Types;
 using GraphQL.Types.Relay;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Features.Clients;
+using PrivateNexus.Server.Features.Deployments;
 using PrivateNexus.Server.Features.Nodes;
 using PrivateNexus.Server.Features.Services;
 
@@ -47,6 +48,16 @@ public sealed class ServiceType : ObjectGraphType<Service>
             .Description("The service's containers, from the state mirror.")
             .Resolve(c => c.Svc<ServiceRuntime>().Instances(c.Source));
         Field(s => s.RestartGeneration).Description("Bumped by restartService.");
+        Field<DeploymentType>("latestDeployment")
+            .Description("The newest change on its way to (or done on) the engine; every mutation of the service opens one.")
+            .Resolve(context => context.Svc<BatchLoaders>()
+                .Get<Guid, Deployment>("service.latestDeployment", (ids, ct) => context.Svc<DeploymentService>().LatestAsync(ids, ct))
+                .Load(context.Source.Id));
+        Field<NonNullGraphType<ConnectionType<DeploymentType>>>("deployments")
+            .Description("Newest first.")
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 20)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c => (await c.Svc<DeploymentService>().ForServiceAsync(c.Source.Id, c.GetPage(), c.CancellationToken)).ToConnection());
         Field(s => s.CreatedAt);
         Field(s => s.UpdatedAt);
         Field<NonNullGraphType<ConnectionType<ServiceRevisionType>>>("revisions")

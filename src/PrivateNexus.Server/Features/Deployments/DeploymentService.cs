@@ -1,0 +1,70 @@
+using Microsoft.EntityFrameworkCore;
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Common;
+using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Features.Services;
+
+namespace PrivateNexus.Server.Features.Deployments;
+
+/// <summary>Reading deployments (as the service's readers may) and opening them with each change.</summary>
+public sealed class DeploymentService(PnxDbContext db, Rulebook rules, TimeProvider time)
+{
+    public async Task<Deployment> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+        await rules.RequireClientAsync(deployment?.ClientId ?? Guid.Empty, Permission.ServiceRead, AuditTarget.Of("deployment", id, deployment?.ClientId), "Deployment", cancellationToken);
+        return deployment ?? throw DomainException.NotFound("Deployment");
+    }
+
+    /// <summary>Newest first. The caller has already been allowed to read the service.</summary>
+    public async Task<Page<Deployment>> ForServiceAsync(Guid serviceId, PageRequest page, CancellationToken cancellationToken) =>
+        await db.Deployments.AsNoTracking()
+            .Where(d => d.ServiceId == serviceId)
+            .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id)
+            .ToPageAsync(page, cancellationToken);
+
+    /// <summary>The newest deployment of each service, in one query (nested <c>latestDeployment</c>).</summary>
+    public async Task<IReadOnlyDictionary<Guid, Deployment>> LatestAsync(IReadOnlyCollection<Guid> serviceIds, CancellationToken cancellationToken)
+    {
+        var rows = await db.Deployments.AsNoTracking()
+            .Where(d => serviceIds.Contains(d.ServiceId))
+            .GroupBy(d => d.ServiceId)
+            .Select(g => g.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).First())
+            .ToListAsync(cancellationToken);
+        return rows.ToDictionary(d => d.ServiceId);
+    }
+
+    /// <summary>
+    /// Stages a deployment for a change in the caller's unit of work (it commits with the change);
+    /// open deployments of the same service are superseded by it.
+    /// </summary>
+    public async Task<Deployment> OpenAsync(Service service, DeploymentKind kind, string? actor, CancellationToken cancellationToken)
+    {
+        var now = time.Now();
+        var open = await db.Deployments
+            .Where(d => d.ServiceId == service.Id && (d.Status == DeploymentStatus.Pending || d.Status == DeploymentStatus.InProgress))
+            .ToListAsync(cancellationToken);
+        foreach (var previous in open)
+        {
+            previous.Status = DeploymentStatus.Superseded;
+            previous.FinishedAt = now;
+            previous.Steps = [.. previous.Steps, new DeploymentStep(now, $"Superseded by a {kind.ToString().ToLowerInvariant()}.")];
+        }
+
+        var deployment = new Deployment
+        {
+            ServiceId = service.Id,
+            ClientId = service.ClientId,
+            Kind = kind,
+            Revision = service.Revision,
+            RestartGeneration = service.RestartGeneration,
+            Status = DeploymentStatus.Pending,
+            CreatedBy = actor,
+            CreatedAt = now,
+            Steps = [new DeploymentStep(now, $"{kind} requested (revision {service.Revision}).")],
+        };
+        db.Deployments.Add(deployment);
+        return deployment;
+    }
+}
