@@ -112,6 +112,30 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
     }
 
     [Fact]
+    public async Task Platform_admins_may_deploy_outside_the_policy_and_it_is_audited()
+    {
+        var (admin, clientId) = await ClientAsync(new { cpuMillicores = 100, memoryMiB = 64, services = 5 }, ["registry.example/*"]);
+        var spec = AdminActions.DefaultSpec("provider.example/monitoring-agent:3", cpu: 500, memory: 256);
+        var refused = await admin.SendAsync(CreateService, new { input = new { clientId, name = "agent", spec } });
+        Assert.Equal("BAD_USER_INPUT", refused.ErrorCode);
+
+        var created = (await admin.DataAsync(CreateService, new { input = new { clientId, name = "agent", spec, policyOverride = true } }))["createService"]!;
+        var id = created["id"]!.GetValue<string>();
+        var audit = await admin.DataAsync("query($t: String) { auditEvents(targetId: $t, action: \"service.create\") { edges { node { details } } } }", new { t = id });
+        var details = audit["auditEvents"]!["edges"]![0]!["node"]!["details"]!.GetValue<string>();
+        Assert.Contains("policyOverride", details, StringComparison.Ordinal);
+        Assert.Contains("spec.image", details, StringComparison.Ordinal);
+
+        var operatorEmail = $"op-{Guid.NewGuid():N}@example.test";
+        await admin.CreateUserAsync(operatorEmail, "OPERATOR");
+        var op = await App.SignedInAsync(operatorEmail, AdminActions.Password);
+        var byOperator = await op.SendAsync(CreateService, new { input = new { clientId, name = "agent2", spec, policyOverride = true } });
+        Assert.Equal("FORBIDDEN", byOperator.ErrorCode);
+        var owner = await App.MemberAsync(clientId, "OWNER");
+        Assert.Equal("FORBIDDEN", (await owner.SendAsync(CreateService, new { input = new { clientId, name = "agent3", spec, policyOverride = true } })).ErrorCode);
+    }
+
+    [Fact]
     public async Task Service_count_quota_is_enforced()
     {
         var (admin, clientId) = await ClientAsync(new { cpuMillicores = 10000, memoryMiB = 10000, services = 1 });

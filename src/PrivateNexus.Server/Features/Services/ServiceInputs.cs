@@ -15,9 +15,10 @@ public sealed record ServiceSpecInput(
     HealthCheck? HealthCheck,
     int? Replicas);
 
-public sealed record CreateServiceInput(Guid ClientId, string Name, ServiceSpecInput Spec, Guid? NodeId, DesiredState? DesiredState);
+/// <summary><see cref="PolicyOverride"/>: a platform admin deploys outside the client's policy (audited).</summary>
+public sealed record CreateServiceInput(Guid ClientId, string Name, ServiceSpecInput Spec, Guid? NodeId, DesiredState? DesiredState, bool? PolicyOverride = null);
 
-public sealed record UpdateServiceInput(Guid Id, ServiceSpecInput Spec, int? ExpectedRevision);
+public sealed record UpdateServiceInput(Guid Id, ServiceSpecInput Spec, int? ExpectedRevision, bool? PolicyOverride = null);
 
 public enum ServiceSort
 {

@@ -102,9 +102,7 @@ public sealed class ServiceManager(
         var spec = validator.Build(input.Spec, previous: null);
         var nodeId = await PlaceAsync(actor, input.NodeId, cancellationToken);
         var others = await OtherSpecsAsync(client.Id, exceptServiceId: null, cancellationToken);
-        ClientPolicy.EnsureImageAllowed(client, spec.Image);
-        ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: true, others.Count);
-        await EnsurePortsFreeAsync(nodeId, null, spec, cancellationToken);
+        var overridden = await CheckPolicyAsync(actor, input.PolicyOverride == true, client, others, spec, nodeId, null, cancellationToken);
         if (await db.Services.AnyAsync(s => s.ClientId == client.Id && s.Name == name, cancellationToken))
         {
             throw DomainException.Conflict($"The client already has a service named '{name}'.", "name");
@@ -127,7 +125,7 @@ public sealed class ServiceManager(
         db.Services.Add(service);
         AddRevision(service, actor, "create");
         await deployments.OpenAsync(service, DeploymentKind.Create, actor.Name, cancellationToken);
-        audit.Add(actor, "service.create", AuditTarget.Of("service", service.Id, client.Id), new { service.Name, nodeId, spec = Redacted(spec), service.DesiredState });
+        audit.Add(actor, "service.create", AuditTarget.Of("service", service.Id, client.Id), new { service.Name, nodeId, spec = Redacted(spec), service.DesiredState, policyOverride = overridden });
         await SaveAsync(name, cancellationToken);
         signals.Converge(nodeId);
         return service;
@@ -144,7 +142,7 @@ public sealed class ServiceManager(
 
         var client = await ActiveClientAsync(service.ClientId, cancellationToken);
         var spec = validator.Build(input.Spec, service.Spec);
-        return await ApplySpecAsync(service, client, actor, spec, "update", DeploymentKind.Update, cancellationToken);
+        return await ApplySpecAsync(service, client, actor, spec, "update", DeploymentKind.Update, input.PolicyOverride == true, cancellationToken);
     }
 
     public Task<Service> RollbackAsync(Guid id, int toRevision, CancellationToken cancellationToken) =>
@@ -159,7 +157,9 @@ public sealed class ServiceManager(
             .SingleOrDefaultAsync(r => r.ServiceId == id && r.Revision == toRevision, cancellationToken)
             ?? throw DomainException.BadInput("toRevision", $"Revision {toRevision} does not exist.");
         var reason = kind == DeploymentKind.AutoRollback ? $"auto-rollback:{toRevision}" : $"rollback:{toRevision}";
-        return await ApplySpecAsync(service, client, actor, target.Spec, reason, kind, cancellationToken);
+        // Restoring a spec that once ran: the reconciler (an automatic rollback) may bring it back even if
+        // the policy has tightened since; people go through the policy like any other change.
+        return await ApplySpecAsync(service, client, actor, target.Spec, reason, kind, kind == DeploymentKind.AutoRollback, cancellationToken);
     }
 
     public Task<Service> StartAsync(Guid id, CancellationToken cancellationToken) => SetDesiredStateAsync(id, DesiredState.Running, cancellationToken);
@@ -220,7 +220,7 @@ public sealed class ServiceManager(
     }
 
     private async Task<Service> ApplySpecAsync(
-        Service service, Client client, Actor actor, ServiceSpec spec, string reason, DeploymentKind kind, CancellationToken cancellationToken)
+        Service service, Client client, Actor actor, ServiceSpec spec, string reason, DeploymentKind kind, bool policyOverride, CancellationToken cancellationToken)
     {
         if (SameSpec(service.Spec, spec))
         {
@@ -228,9 +228,7 @@ public sealed class ServiceManager(
         }
 
         var others = await OtherSpecsAsync(client.Id, service.Id, cancellationToken);
-        ClientPolicy.EnsureImageAllowed(client, spec.Image);
-        ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: false, others.Count);
-        await EnsurePortsFreeAsync(service.NodeId, service.Id, spec, cancellationToken);
+        var overridden = await CheckPolicyAsync(actor, policyOverride, client, others, spec, service.NodeId, service.Id, cancellationToken);
         service.Spec = spec;
         service.Image = spec.Image;
         service.Revision++;
@@ -238,7 +236,7 @@ public sealed class ServiceManager(
         service.Version++;
         AddRevision(service, actor, reason);
         await deployments.OpenAsync(service, kind, actor.Name, cancellationToken);
-        audit.Add(actor, "service.update", AuditTarget.Of("service", service.Id, client.Id), new { reason, service.Revision, spec = Redacted(spec) });
+        audit.Add(actor, "service.update", AuditTarget.Of("service", service.Id, client.Id), new { reason, service.Revision, spec = Redacted(spec), policyOverride = overridden });
         await SaveAsync(service.Name, cancellationToken);
         signals.Converge(service.NodeId);
         return service;
@@ -280,19 +278,56 @@ public sealed class ServiceManager(
         return best?.Id ?? throw DomainException.BadInput("nodeId", "No node is available to place the service on (none registered, or all drained).");
     }
 
-    /// <summary>Published host ports must lie in the provider's range and be free on the node (ours, any client).</summary>
-    private async Task EnsurePortsFreeAsync(Guid nodeId, Guid? serviceId, ServiceSpec spec, CancellationToken cancellationToken)
+    /// <summary>
+    /// The client's policy: image allow-list, quotas, the provider's port range. A platform admin may
+    /// override it (for the provider's own services); what was overridden is returned for the audit
+    /// record. A host port already published on the node is never overridable: the engine would refuse.
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> CheckPolicyAsync(
+        Actor actor, bool requested, Client client, List<ServiceSpec> others, ServiceSpec spec, Guid nodeId, Guid? serviceId, CancellationToken cancellationToken)
+    {
+        if (requested && actor.PlatformRole != Users.PlatformRole.Admin)
+        {
+            throw DomainException.Forbidden("Only platform admins may deploy outside the client's policy.");
+        }
+
+        var allowed = requested || actor.Type == ActorType.System;
+        var overridden = new List<string>();
+        void Check(Action rule)
+        {
+            try
+            {
+                rule();
+            }
+            catch (DomainException ex) when (allowed && ex.Code == ErrorCode.BadUserInput)
+            {
+                overridden.Add($"{ex.Field}: {ex.Message}");
+            }
+        }
+
+        Check(() => ClientPolicy.EnsureImageAllowed(client, spec.Image));
+        Check(() => ClientPolicy.EnsureWithinQuota(client, others, spec, isNewService: serviceId is null, others.Count));
+        Check(() => EnsurePortsInRange(spec));
+        await EnsurePortsFreeAsync(nodeId, serviceId, spec, cancellationToken);
+        return overridden.Count > 0 ? overridden : null;
+    }
+
+    private void EnsurePortsInRange(ServiceSpec spec)
     {
         var (first, last) = (engine.Value.PortRangeStart, engine.Value.PortRangeEnd);
+        foreach (var (port, index) in spec.Ports.Select((p, i) => (p, i)).Where(p => p.p.HostPort < first || p.p.HostPort > last))
+        {
+            throw DomainException.BadInput($"spec.ports[{index}].hostPort", $"Host port {port.HostPort} is outside the range {first}–{last} the provider allows.");
+        }
+    }
+
+    /// <summary>Published host ports must be free on the node (ours, any client).</summary>
+    private async Task EnsurePortsFreeAsync(Guid nodeId, Guid? serviceId, ServiceSpec spec, CancellationToken cancellationToken)
+    {
         var published = spec.Ports.Select((p, i) => (Port: p, Index: i)).Where(p => p.Port.HostPort is not null).ToList();
         if (published.Count == 0)
         {
             return;
-        }
-
-        foreach (var (port, index) in published.Where(p => p.Port.HostPort < first || p.Port.HostPort > last))
-        {
-            throw DomainException.BadInput($"spec.ports[{index}].hostPort", $"Host port {port.HostPort} is outside the range {first}–{last} the provider allows.");
         }
 
         var taken = (await db.Services.AsNoTracking()

@@ -77,6 +77,7 @@ public sealed class CreateServiceInputType : InputObjectGraphType<CreateServiceI
         Field<NonNullGraphType<ServiceSpecInputType>>("spec");
         Field<IdGraphType>("nodeId").Description("Platform staff only; otherwise placed automatically.");
         Field<DesiredStateType>("desiredState");
+        Field<BooleanGraphType>("policyOverride").Description("Platform admins only: deploy outside the client's image policy, quota and port range (audited).");
     }
 }
 
@@ -88,5 +89,6 @@ public sealed class UpdateServiceInputType : InputObjectGraphType<UpdateServiceI
         Field<NonNullGraphType<IdGraphType>>("id");
         Field<NonNullGraphType<ServiceSpecInputType>>("spec");
         Field<IntGraphType>("expectedRevision");
+        Field<BooleanGraphType>("policyOverride").Description("Platform admins only: deploy outside the client's image policy, quota and port range (audited).");
     }
 }
