@@ -148,21 +148,8 @@ public sealed class ClientService(PnxDbContext db, Rulebook rules, AuditLog audi
         client.Version++;
     }
 
-    private async Task SaveAsync(string slug, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw DomainException.Conflict("The client was changed by someone else. Reload and try again.");
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-        {
-            throw DomainException.Conflict($"A client with slug '{slug}' already exists.", "slug");
-        }
-    }
+    private Task SaveAsync(string slug, CancellationToken cancellationToken) =>
+        db.SaveOrConflictAsync("client", $"A client with slug '{slug}' already exists.", "slug", cancellationToken);
 
     private static ClientQuota ValidQuota(ClientQuota quota) => new()
     {

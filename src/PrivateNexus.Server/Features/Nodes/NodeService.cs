@@ -183,21 +183,8 @@ public sealed class NodeService(
         return result;
     }
 
-    private async Task SaveAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw DomainException.Conflict("The node was changed by someone else. Reload and try again.");
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-        {
-            throw DomainException.Conflict($"A node named '{name}' already exists.", "name");
-        }
-    }
+    private Task SaveAsync(string name, CancellationToken cancellationToken) =>
+        db.SaveOrConflictAsync("node", $"A node named '{name}' already exists.", "name", cancellationToken);
 }
 
 public sealed record NodeTestResult(bool Reachable, EngineInfo? Engine, string? Error);

@@ -361,21 +361,8 @@ public sealed class ServiceManager(
             CreatedAt = service.UpdatedAt,
         });
 
-    private async Task SaveAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw DomainException.Conflict("The service was changed by someone else. Reload and try again.");
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-        {
-            throw DomainException.Conflict($"The client already has a service named '{name}', or the change raced another one.", "name");
-        }
-    }
+    private Task SaveAsync(string name, CancellationToken cancellationToken) =>
+        db.SaveOrConflictAsync("service", $"The client already has a service named '{name}', or the change raced another one.", "name", cancellationToken);
 
     private static bool SameSpec(ServiceSpec a, ServiceSpec b) => ServiceSpecJson.Write(a) == ServiceSpecJson.Write(b);
 
