@@ -5,7 +5,7 @@ using Docker.DotNet.Models;
 namespace PrivateNexus.Server.Engine;
 
 /// <summary>The few engine operations the agent and reconciler use, each bounded by a timeout.</summary>
-public sealed class EngineCalls(IDockerClient client, Guid nodeId, TimeSpan timeout, TimeSpan pullTimeout)
+public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeSpan timeout, TimeSpan pullTimeout)
 {
     /// <summary>Ours, and placed by this node record: labels managed=true and node=id (both must match).</summary>
     public Dictionary<string, IDictionary<string, bool>> OursFilter() => new()

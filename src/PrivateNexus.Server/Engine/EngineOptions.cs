@@ -42,4 +42,8 @@ public sealed class EngineOptions
 
     /// <summary>The host address published ports bind to.</summary>
     public string PublishAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>How often each node's running containers are sampled for CPU, memory, network and block I/O; zero turns sampling off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

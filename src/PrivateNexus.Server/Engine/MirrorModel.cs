@@ -48,6 +48,12 @@ public sealed record NodeSnapshot(
     EngineInfo? Engine,
     ImmutableDictionary<string, ContainerState> Containers)
 {
+    /// <summary>
+    /// The latest resource sample of each running container, by container id (see <see cref="StatsSampler"/>).
+    /// Apart from <see cref="Containers"/> because events and resyncs replace container states wholesale.
+    /// </summary>
+    public ImmutableDictionary<string, ContainerStats> Stats { get; init; } = ImmutableDictionary<string, ContainerStats>.Empty;
+
     public static NodeSnapshot Empty(Guid nodeId) =>
         new(nodeId, NodeStatus.Unknown, null, null, null, ImmutableDictionary<string, ContainerState>.Empty);
 }

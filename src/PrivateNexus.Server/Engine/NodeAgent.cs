@@ -23,6 +23,7 @@ public sealed class NodeAgent(
     private static readonly string[] Watched = ["create", "start", "restart", "die", "stop", "kill", "oom", "destroy", "pause", "unpause", "health_status"];
     private readonly Channel<bool> _poke = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly OwnActions _own = new(time);
+    private readonly StatsSampler _stats = new(nodeId, mirror, options, time, logger);
     private long? _since;
 
     public Guid NodeId => nodeId;
@@ -75,9 +76,12 @@ public sealed class NodeAgent(
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var events = WatchAsync(engine, session.Token);
         var loop = LoopAsync(engine, session.Token);
+
+        // Not raced with the others: sampling never ends a session (it returns at once when turned off).
+        var stats = _stats.RunAsync(engine, session.Token);
         var first = await Task.WhenAny(events, loop);
         await session.CancelAsync();
-        await Task.WhenAll(events, loop).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(events, loop, stats).ContinueWith(_ => { }, TaskScheduler.Default);
         await first;
     }
 

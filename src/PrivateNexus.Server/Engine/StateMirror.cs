@@ -20,6 +20,20 @@ public sealed class StateMirror
     public IReadOnlyList<ContainerState> ContainersOf(Guid nodeId, Guid serviceId) =>
         [.. Node(nodeId).Containers.Values.Where(c => c.ServiceId == serviceId).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)];
 
+    /// <summary>A container's latest resource sample; container ids are unique across engines, and nodes are few.</summary>
+    public ContainerStats? StatsOf(string containerId)
+    {
+        foreach (var node in _nodes.Values)
+        {
+            if (node.Stats.TryGetValue(containerId, out var stats))
+            {
+                return stats;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Replaces a node's snapshot. Writers are the node agents (a few events a second); one lock is plenty.</summary>
     public void Update(Guid nodeId, Func<NodeSnapshot, NodeSnapshot> change)
     {

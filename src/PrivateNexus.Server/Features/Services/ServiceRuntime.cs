@@ -23,6 +23,9 @@ public sealed class ServiceRuntime(StateMirror mirror)
 {
     public IReadOnlyList<ContainerState> Instances(Service service) => mirror.ContainersOf(service.NodeId, service.Id);
 
+    /// <summary>The container's latest background sample, or null before the first (or once it stopped).</summary>
+    public ContainerStats? Stats(ContainerState instance) => mirror.StatsOf(instance.Id);
+
     public ServiceStatus Status(Service service)
     {
         var node = mirror.Node(service.NodeId);

@@ -41,6 +41,9 @@ public sealed class InstanceType : ObjectGraphType<ContainerState>
         Field(i => i.Replica);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PortMappingType>>>>("ports")
             .Resolve(c => c.Source.Ports.Select(p => new PortMapping(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? PortProtocol.Udp : PortProtocol.Tcp)));
+        Field<InstanceStatsType>("stats")
+            .Description("The latest background sample from the state mirror; null until the first one (or while not running).")
+            .Resolve(c => c.Svc<ServiceRuntime>().Stats(c.Source));
     }
 }
 
