@@ -17,6 +17,7 @@ builder.Services
     .AddUsers()
     .AddNodes()
     .AddServices()
+    .AddServiceLogs()
     .AddApiTokens()
     .AddAutomationClients()
     .AddEngine()

@@ -13,6 +13,9 @@ public enum Permission
     AuditRead,
     AutomationManage,
 
+    /// <summary>Read a service's container logs: they can hold more than its status shows, so viewers may not.</summary>
+    ServiceLogs,
+
     // platform-scoped
     ClientManage,
     NodeRead,

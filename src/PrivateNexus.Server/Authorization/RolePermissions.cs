@@ -15,7 +15,7 @@ public static class RolePermissions
         [PlatformRole.Operator] =
         [
             Permission.ClientRead, Permission.MembersRead, Permission.ServiceRead, Permission.ServiceOperate,
-            Permission.ServiceManage, Permission.NodeRead,
+            Permission.ServiceManage, Permission.NodeRead, Permission.ServiceLogs,
         ],
         [PlatformRole.None] = [],
     };
@@ -26,8 +26,9 @@ public static class RolePermissions
         [
             Permission.ClientRead, Permission.MembersRead, Permission.MembersManage, Permission.ServiceRead,
             Permission.ServiceOperate, Permission.ServiceManage, Permission.AuditRead, Permission.AutomationManage,
+            Permission.ServiceLogs,
         ],
-        [ClientRole.Member] = [Permission.ClientRead, Permission.ServiceRead, Permission.ServiceOperate],
+        [ClientRole.Member] = [Permission.ClientRead, Permission.ServiceRead, Permission.ServiceOperate, Permission.ServiceLogs],
         [ClientRole.Viewer] = [Permission.ClientRead, Permission.ServiceRead],
     };
 

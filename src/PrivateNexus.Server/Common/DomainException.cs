@@ -20,4 +20,6 @@ public class DomainException(string code, string message, string? field = null) 
     public static DomainException BadInput(string field, string message) => new(ErrorCode.BadUserInput, message, field);
 
     public static DomainException Conflict(string message, string? field = null) => new(ErrorCode.Conflict, message, field);
+
+    public static DomainException Unavailable(string message) => new(ErrorCode.Unavailable, message);
 }

@@ -8,5 +8,8 @@ public static class ErrorCode
     public const string NotFound = "NOT_FOUND";
     public const string BadUserInput = "BAD_USER_INPUT";
     public const string Conflict = "CONFLICT";
+
+    /// <summary>An explicit read of an engine that is offline or did not answer in time; try again later.</summary>
+    public const string Unavailable = "UNAVAILABLE";
     public const string Internal = "INTERNAL";
 }

@@ -109,6 +109,19 @@ public sealed class QueryType : ObjectGraphType
             .Description("Client-credentials applications: a client's (owners) or the platform's (admins).")
             .Argument<IdGraphType>("organisationId")
             .ResolveAsync(async c => await c.Svc<AutomationClientService>().ListAsync(c.GetOptionalId("organisationId"), c.CancellationToken));
+
+        // Top-level, not Service.logs: one explicit engine read per request, never one per service of a list.
+        Field<NonNullGraphType<ServiceLogsType>>("serviceLogs")
+            .Description("A service's container logs, read from its engine now (bounded by maxBytes and the engine timeout). Owners, members and platform staff.")
+            .Argument<NonNullGraphType<IdGraphType>>("serviceId")
+            .Argument<IntGraphType>("tail", a => { a.DefaultValue = ServiceLogReader.DefaultTail; a.Description = $"Last lines per container, 1–{ServiceLogReader.MaxTail}; since/until filter within them."; })
+            .Argument<DateTimeOffsetGraphType>("since", "Only lines at or after this time.")
+            .Argument<DateTimeOffsetGraphType>("until", "Only lines at or before this time.")
+            .Argument<IntGraphType>("maxBytes", a => { a.DefaultValue = ServiceLogReader.DefaultMaxBytes; a.Description = "Stop reading after this many bytes (timestamps included), shared by the containers; at most 4 MiB."; })
+            .ResolveAsync(async c => await c.Svc<ServiceLogReader>().ReadAsync(
+                c.GetId("serviceId"),
+                new LogRequest(c.GetArgument<int?>("tail"), c.GetArgument<DateTimeOffset?>("since"), c.GetArgument<DateTimeOffset?>("until"), c.GetArgument<int?>("maxBytes")),
+                c.CancellationToken));
     }
 }
 

@@ -1,0 +1,82 @@
+using System.Globalization;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace PrivateNexus.Server.Engine;
+
+public sealed partial class EngineCalls
+{
+    /// <summary>
+    /// A container's log, stdout and stderr told apart, reading at most <paramref name="maxBytes"/> and
+    /// for at most the call timeout; null when the container is gone. A slow stream is cut at the timeout
+    /// (what arrived is kept, marked truncated); an engine that does not answer at all throws.
+    /// </summary>
+    public async Task<ContainerLog?> LogsAsync(string id, LogQuery query, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        MultiplexedStream stream;
+        try
+        {
+            // The client inspects the container first: a TTY container's log is one raw stream, all stdout.
+            stream = await client.Containers.GetContainerLogsAsync(
+                id,
+                new ContainerLogsParameters
+                {
+                    ShowStdout = true,
+                    ShowStderr = true,
+                    Timestamps = true,
+                    Follow = false,
+                    Tail = query.Tail.ToString(CultureInfo.InvariantCulture),
+                    Since = UnixTime(query.Since),
+                    Until = UnixTime(query.Until),
+                },
+                bounded.Token);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+
+        using (stream)
+        {
+            var lines = new LogLineSplitter(maxBytes);
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (true)
+                {
+                    // One byte past the cap tells a log that ends exactly there from one that goes on.
+                    var read = await stream.ReadOutputAsync(buffer, 0, Math.Min(buffer.Length, lines.Remaining + 1), bounded.Token);
+                    if (read.EOF)
+                    {
+                        return lines.Finish(truncated: false);
+                    }
+
+                    var taken = Math.Min(read.Count, lines.Remaining);
+                    lines.Add(read.Target, buffer.AsSpan(0, taken));
+                    if (taken < read.Count)
+                    {
+                        return lines.Finish(truncated: true);
+                    }
+                }
+            }
+            catch (Exception) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Out of time mid-stream: what arrived stands, marked as cut short.
+                return lines.Finish(truncated: true);
+            }
+        }
+    }
+
+    /// <summary>The engine takes Unix seconds with a fraction (nanoseconds); nothing given means no bound.</summary>
+    private static string? UnixTime(DateTimeOffset? time)
+    {
+        if (time is not { } value)
+        {
+            return null;
+        }
+
+        var ticks = Math.Max(0, (value - DateTimeOffset.UnixEpoch).Ticks);
+        return string.Create(CultureInfo.InvariantCulture, $"{ticks / TimeSpan.TicksPerSecond}.{ticks % TimeSpan.TicksPerSecond * 100:D9}");
+    }
+}
