@@ -33,6 +33,12 @@ public sealed record Attempt(string Document, object? Variables = null)
     /// </summary>
     public Func<JsonNode, bool>? Shows { get; init; }
 
+    /// <summary>
+    /// An error code that still means the rulebook allowed the call: it went on to something the matrix
+    /// world does not run (an engine), which answered with this code. Counted as <see cref="Outcome.Ok"/>.
+    /// </summary>
+    public string? AllowedError { get; init; }
+
     /// <summary>Checks, after an answer without errors, that it did what it says (and leaked nothing).</summary>
     public Func<JsonNode, Task>? Check { get; init; }
 

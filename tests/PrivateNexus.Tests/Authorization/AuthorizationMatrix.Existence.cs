@@ -10,6 +10,7 @@ public abstract partial class AuthorizationMatrix
     {
         ["client"] = ("query($id: ID!) { client(id: $id) { id } }", w => w.ClientB),
         ["service"] = ("query($id: ID!) { service(id: $id) { id } }", w => w.ServiceB),
+        ["serviceLogs"] = ("query($id: ID!) { serviceLogs(serviceId: $id) { truncated } }", w => w.ServiceB),
         ["user"] = ("query($id: ID!) { user(id: $id) { id } }", w => w.PawnB),
         ["auditEvents(clientId)"] = ("query($id: ID) { auditEvents(clientId: $id) { totalCount } }", w => w.ClientB),
         ["automationClients(organisationId)"] = ("query($id: ID) { automationClients(organisationId: $id) { id } }", w => w.ClientB),

@@ -38,8 +38,8 @@ public abstract partial class AuthorizationMatrix(PnxApp app) : AppTests(app)
 
     /// <summary>The answer in the matrix's terms: the error code, or whether the object asked about was shown.</summary>
     private static string OutcomeOf(GraphQLResult result, Attempt attempt) =>
-        result.Errors is not null ? result.ErrorCode ?? $"an error without a code ({result})"
-        : attempt.Shows is null || attempt.Shows(result.Data!) ? Outcome.Ok.Code()
+        result.Errors is not null && (attempt.AllowedError is null || result.ErrorCode != attempt.AllowedError) ? result.ErrorCode ?? $"an error without a code ({result})"
+        : result.Errors is not null || attempt.Shows is null || attempt.Shows(result.Data!) ? Outcome.Ok.Code()
         : Outcome.Hidden.Code();
 }
 

@@ -16,7 +16,7 @@ public sealed record MatrixCase(string Operation, Caller Caller, Tenant Tenant, 
 /// - Admin: everything. Operator: every client's services (read, operate, manage) and reading clients,
 ///   their members and the nodes; no user, node, client, audit or automation administration.
 /// - Owner: the own client's people, services, audit trail and automation clients. Member: read, start,
-///   stop. Viewer: read only. Client members lists are for owners and platform staff.
+///   stop, read logs. Viewer: read only (no logs). Client members lists are for owners and platform staff.
 /// - Another tenant's objects answer NOT_FOUND (the caller must not learn they exist); a visible object
 ///   the caller may not touch answers FORBIDDEN; no credential answers UNAUTHENTICATED.
 /// - Users and nodes are platform objects, not tenant objects: their administration is refused by role
@@ -57,6 +57,9 @@ public static class ExpectedOutcomes
         ("deployment",                             Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
         ("services",                               Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
         ("services",                               Other, [Ok,  Ok,   Hid,  Hid,  Hid,  Una,  Hid,  Hid]),
+        // Logs can hold more than a service's status shows: members and up, not viewers.
+        ("serviceLogs",                            Own,   [Ok,  Ok,   Ok,   Ok,   Fbd,  Una,  Ok,   Ok]),
+        ("serviceLogs",                            Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
         ("auditEvents(clientId)",                  Own,   [Ok,  Fbd,  Ok,   Fbd,  Fbd,  Una,  Ok,   Ok]),
         ("auditEvents(clientId)",                  Other, [Ok,  Fbd,  Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
         ("auditEvents",                            Own,   [Ok,  Fbd,  Ok,   Fbd,  Fbd,  Una,  Ok,   Ok]),

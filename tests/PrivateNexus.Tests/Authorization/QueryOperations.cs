@@ -68,6 +68,14 @@ internal static class QueryOperations
             Shows = d => d.Items("services").Ids().Contains(c.World.ServiceOf(c.Tenant)),
         }),
 
+        // The matrix world's node is paper (no engine runs): once the rulebook lets a caller through, the
+        // read is refused as UNAVAILABLE, which is "allowed" here. Refusals must still be FORBIDDEN/NOT_FOUND.
+        ["serviceLogs"] = c => Task.FromResult(new Attempt(
+            "query($id: ID!) { serviceLogs(serviceId: $id) { truncated } }", new { id = c.World.ServiceOf(c.Tenant) })
+        {
+            AllowedError = "UNAVAILABLE",
+        }),
+
         ["auditEvents(clientId)"] = c => Task.FromResult(new Attempt(
             "query($c: ID) { auditEvents(first: 20, clientId: $c) { items { clientId } } }", new { c = c.ClientId })
         {

@@ -28,6 +28,7 @@ public sealed class EngineApp : PnxApp
         ["Pnx:Engine:ResyncInterval"] = "00:00:05",
         ["Pnx:Engine:ReconcileInterval"] = "00:00:02",
         ["Pnx:Engine:RolloutTimeout"] = "00:00:15",
+        ["Pnx:Engine:StatsInterval"] = "00:00:02",
         ["Pnx:Engine:PublishAddress"] = "127.0.0.1",
         ["Pnx:Engine:PortRangeStart"] = "20000",
         ["Pnx:Engine:PortRangeEnd"] = "29999",
