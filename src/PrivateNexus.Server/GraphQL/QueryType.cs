@@ -71,13 +71,15 @@ public sealed class QueryType : ObjectGraphType
             .Argument<IdGraphType>("clientId")
             .Argument<IdGraphType>("nodeId")
             .Argument<DesiredStateType>("desiredState")
+            .Argument<ServiceStatusType>("status", "Live status, from the state mirror.")
             .Argument<StringGraphType>("search", "Matches name or image.")
             .Argument<ServiceSortType>("sort", a => a.DefaultValue = ServiceSort.Name)
             .Argument<BooleanGraphType>("descending", a => a.DefaultValue = false)
             .ResolveAsync(async c => (await c.Svc<ServiceManager>().ListAsync(
                 new ServiceFilter(
                     c.GetOptionalId("clientId"), c.GetOptionalId("nodeId"), c.GetArgument<DesiredState?>("desiredState"),
-                    c.GetArgument<string?>("search"), c.GetArgument<ServiceSort>("sort"), c.GetArgument<bool>("descending")),
+                    c.GetArgument<string?>("search"), c.GetArgument<ServiceSort>("sort"), c.GetArgument<bool>("descending"),
+                    c.GetArgument<ServiceStatus?>("status")),
                 c.GetPage(), c.CancellationToken)).ToConnection());
 
         Field<NonNullGraphType<DeploymentType>>("deployment")

@@ -96,6 +96,22 @@ public sealed class DeploymentTests : AppTests
     }
 
     [Fact]
+    public async Task Services_filter_by_live_status()
+    {
+        var (admin, id) = await ServiceAsync();
+        await UntilAsync(admin, id, s => s["status"]!.GetValue<string>() == "RUNNING", "the service runs");
+        var clientId = (await admin.DataAsync("query($id: ID!) { service(id: $id) { clientId } }", new { id }))["service"]!["clientId"]!.GetValue<string>();
+        const string ByStatus = "query($c: ID, $s: ServiceStatus) { services(clientId: $c, status: $s) { totalCount edges { node { id } } } }";
+        Assert.Equal(1, (await admin.DataAsync(ByStatus, new { c = clientId, s = "RUNNING" }))["services"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal(0, (await admin.DataAsync(ByStatus, new { c = clientId, s = "STOPPED" }))["services"]!["totalCount"]!.GetValue<int>());
+
+        await admin.DataAsync("mutation($id: ID!) { stopService(id: $id) { id } }", new { id });
+        await UntilAsync(admin, id, s => s["status"]!.GetValue<string>() == "STOPPED", "the service stops");
+        Assert.Equal(1, (await admin.DataAsync(ByStatus, new { c = clientId, s = "STOPPED" }))["services"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal(0, (await admin.DataAsync(ByStatus, new { c = clientId, s = "RUNNING" }))["services"]!["totalCount"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task A_newer_change_supersedes_an_open_deployment()
     {
         var (admin, id) = await ServiceAsync();

@@ -33,4 +33,5 @@ public sealed record ServiceFilter(
     DesiredState? DesiredState = null,
     string? Search = null,
     ServiceSort Sort = ServiceSort.Name,
-    bool Descending = false);
+    bool Descending = false,
+    ServiceStatus? Status = null);

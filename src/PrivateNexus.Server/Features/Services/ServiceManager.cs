@@ -22,8 +22,12 @@ public sealed class ServiceManager(
     ReconcileSignals signals,
     IOptions<EngineOptions> engine,
     DeploymentService deployments,
+    ServiceRuntime runtime,
     TimeProvider time)
 {
+    /// <summary>A status filter reads this many services at most before filtering by live status.</summary>
+    private const int MaxStatusFilterRows = 10_000;
+
     public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
@@ -63,7 +67,14 @@ public sealed class ServiceManager(
             (_, false) => query.OrderBy(s => s.Name).ThenBy(s => s.Id),
             (_, true) => query.OrderByDescending(s => s.Name).ThenBy(s => s.Id),
         };
-        return await query.ToPageAsync(page, cancellationToken);
+        if (filter.Status is not { } status)
+        {
+            return await query.ToPageAsync(page, cancellationToken);
+        }
+
+        // Live status lives in the mirror, not the database: filter the (already narrowed) list in memory.
+        var all = await query.Take(MaxStatusFilterRows).ToListAsync(cancellationToken);
+        return all.Where(s => runtime.Status(s) == status).ToList().ToPage(page);
     }
 
     /// <summary>All services of many clients in one query (nested <c>client.services</c>), readable ones only.</summary>
