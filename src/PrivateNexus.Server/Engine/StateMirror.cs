@@ -10,6 +10,10 @@ namespace PrivateNexus.Server.Engine;
 public sealed class StateMirror
 {
     private readonly ConcurrentDictionary<Guid, NodeSnapshot> _nodes = new();
+
+    // Per node: its containers grouped by service, rebuilt on write (a few a second) so reads of a
+    // page of services never scan all of a node's containers per service.
+    private readonly ConcurrentDictionary<Guid, ILookup<Guid, ContainerState>> _byService = new();
     private readonly Lock _gate = new();
 
     /// <summary>Raised after a node's snapshot changed (the event bus will fan this out).</summary>
@@ -18,7 +22,7 @@ public sealed class StateMirror
     public NodeSnapshot Node(Guid nodeId) => _nodes.GetValueOrDefault(nodeId) ?? NodeSnapshot.Empty(nodeId);
 
     public IReadOnlyList<ContainerState> ContainersOf(Guid nodeId, Guid serviceId) =>
-        [.. Node(nodeId).Containers.Values.Where(c => c.ServiceId == serviceId).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)];
+        _byService.TryGetValue(nodeId, out var index) ? [.. index[serviceId]] : [];
 
     /// <summary>A container's latest resource sample; container ids are unique across engines, and nodes are few.</summary>
     public ContainerStats? StatsOf(string containerId)
@@ -43,6 +47,12 @@ public sealed class StateMirror
             before = Node(nodeId);
             after = change(before);
             _nodes[nodeId] = after;
+            if (!ReferenceEquals(before.Containers, after.Containers) || !_byService.ContainsKey(nodeId))
+            {
+                _byService[nodeId] = after.Containers.Values
+                    .OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)
+                    .ToLookup(c => c.ServiceId);
+            }
         }
 
         if (!ReferenceEquals(before, after))
@@ -51,5 +61,12 @@ public sealed class StateMirror
         }
     }
 
-    public void Forget(Guid nodeId) => _nodes.TryRemove(nodeId, out _);
+    public void Forget(Guid nodeId)
+    {
+        lock (_gate)
+        {
+            _nodes.TryRemove(nodeId, out _);
+            _byService.TryRemove(nodeId, out _);
+        }
+    }
 }
