@@ -83,6 +83,9 @@ public class EngineApp : PnxApp
         {
             if (NodeId.Length > 0)
             {
+                // Twice: a create the server had in flight when it stopped may land just after the first pass.
+                await RemoveOurContainersAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1));
                 await RemoveOurContainersAsync();
             }
 
@@ -114,7 +117,7 @@ public class EngineApp : PnxApp
     /// Leaves the test engine as it found it, without disturbing other runs that share it (other
     /// worktrees and sessions use the same engine at the same time): at the end this fixture's
     /// containers and networks (labelled with its node), at the start only what runs that crashed or
-    /// failed left behind long ago.
+    /// failed left behind long ago, and old volumes.
     /// </summary>
     private async Task RemoveOurContainersAsync(bool leftovers = false)
     {
@@ -134,6 +137,19 @@ public class EngineApp : PnxApp
             if (network.Created < before)
             {
                 await IgnoringGoneAsync(() => Docker.Networks.DeleteNetworkAsync(network.ID));
+            }
+        }
+
+        if (leftovers)
+        {
+            // Volumes carry no node label (a client's data outlives a node record): only old ones, unused.
+            var volumes = await Docker.Volumes.ListAsync(new VolumesListParameters { Filters = filters });
+            foreach (var volume in volumes.Volumes ?? [])
+            {
+                if (DateTimeOffset.TryParse(volume.CreatedAt, System.Globalization.CultureInfo.InvariantCulture, out var created) && created < before)
+                {
+                    await IgnoringGoneAsync(() => Docker.Volumes.RemoveAsync(volume.Name));
+                }
             }
         }
     }
