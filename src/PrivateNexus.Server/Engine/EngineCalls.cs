@@ -51,7 +51,14 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
     }
 
     /// <summary>One container's state, or null when it is gone or not ours.</summary>
-    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken)
+    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken) =>
+        (await InspectStoppingAsync(id, cancellationToken)).State;
+
+    /// <summary>
+    /// <see cref="InspectAsync"/>, also telling whether the engine was in the middle of stopping the
+    /// container: Podman's passing state "stopping", which the state reports as "running", as Docker would.
+    /// </summary>
+    public async Task<(ContainerState? State, bool Stopping)> InspectStoppingAsync(string id, CancellationToken cancellationToken)
     {
         ContainerInspectResponse inspected;
         try
@@ -61,13 +68,13 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         }
         catch (Exception ex) when (IsGone(ex))
         {
-            return null;
+            return (null, false);
         }
 
         var labels = inspected.Config?.Labels ?? new Dictionary<string, string>();
         if (!labels.TryGetValue(OwnershipLabels.Service, out var service) || !Guid.TryParse(service, out var serviceId))
         {
-            return null;
+            return (null, false);
         }
 
         // Another node record's container on the same engine is not ours. (Docker's event stream
@@ -75,7 +82,7 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         // label filter, so its events reach every agent on the engine.)
         if (!labels.TryGetValue(OwnershipLabels.Node, out var node) || node != nodeId.ToString())
         {
-            return null;
+            return (null, false);
         }
 
         var ports = inspected.NetworkSettings?.Ports?
@@ -85,7 +92,8 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
                 p.Key.Split('/').ElementAtOrDefault(1) ?? "tcp")))
             .ToList() ?? [];
         var state = inspected.State;
-        return new ContainerState(
+        var stopping = state?.Status == "stopping";
+        return (new ContainerState(
             inspected.ID,
             inspected.Name.TrimStart('/'),
             serviceId,
@@ -95,13 +103,13 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             Int(labels, OwnershipLabels.RestartGeneration),
             // Podman says "stopping" while a stop waits for the process to exit; Docker says "running"
             // until it has exited, and so do we (a stopping service is not stopped yet).
-            state?.Status is "stopping" ? "running" : state?.Status ?? "unknown",
+            stopping ? "running" : state?.Status ?? "unknown",
             state?.Health?.Status is { Length: > 0 } health and not "none" ? health : null,
             (int)(state?.ExitCode ?? 0),
             (int)inspected.RestartCount,
-            state?.Running == true && DateTimeOffset.TryParse(state.StartedAt, CultureInfo.InvariantCulture, out var started) ? started : null,
+            (state?.Running == true || stopping) && DateTimeOffset.TryParse(state?.StartedAt, CultureInfo.InvariantCulture, out var started) ? started : null,
             inspected.Image,
-            ports);
+            ports), stopping);
     }
 
     public async Task EnsureNetworkAsync(string name, Guid clientId, CancellationToken cancellationToken)

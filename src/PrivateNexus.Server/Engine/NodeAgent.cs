@@ -139,12 +139,16 @@ public sealed class NodeAgent(
     private async Task OnContainerEventAsync(EngineCalls engine, string containerId, string action, CancellationToken cancellationToken)
     {
         var before = mirror.Node(nodeId).Containers.GetValueOrDefault(containerId);
-        var state = action == "destroy" ? null : await engine.InspectAsync(containerId, cancellationToken);
+        var (state, stopping) = action == "destroy" ? (null, false) : await engine.InspectStoppingAsync(containerId, cancellationToken);
         var now = time.GetUtcNow();
+
+        // A reading taken while Podman is stopping the container ("stop" and "die" come then) is stale
+        // by the time it lands, and could overwrite the final state the stopper read back: keep the
+        // mirror as it is; the "cleanup" event that follows brings the final state.
         mirror.Update(nodeId, n => n with
         {
             LastSeenAt = now,
-            Containers = state is null ? n.Containers.Remove(containerId) : n.Containers.SetItem(containerId, state),
+            Containers = stopping ? n.Containers : state is null ? n.Containers.Remove(containerId) : n.Containers.SetItem(containerId, state),
         });
 
         // Gone is removed, whichever event told us: Podman removes a container before its "remove"
