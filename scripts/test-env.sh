@@ -6,7 +6,7 @@
 #                                      #   the calling shell
 #   bash scripts/test-env.sh           # same work; prints `export ...` lines on stdout,
 #                                      #   so `eval "$(bash scripts/test-env.sh)"` works
-#   bash scripts/test-env.sh stop      # stops the private test servers (PostgreSQL, dockerd)
+#   bash scripts/test-env.sh stop      # stops the private test servers (PostgreSQL, dockerd, podman)
 #   bash scripts/test-env.sh status    # tells whether they run
 #
 # Idempotent: a second call reuses what the first one installed and started.
@@ -23,12 +23,15 @@
 #                           unless another dockerd runs here                 (auto)
 #   PNX_TEST_SWARM          1: make the test engine a single-node swarm      (0)
 #   PNX_TEST_SWARM_PORT     its swarm listen port on 127.0.0.1               (2377)
-#   PNX_TEST_SERVICES       services to prepare, space separated             (postgres js docker)
+#   PNX_TEST_PODMAN_START_TIMEOUT  seconds to wait for the podman service    (60)
+#   PNX_TEST_PODMAN_STOP_TIMEOUT   seconds `stop` waits before killing it    (30)
+#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres js docker podman)
 # Exported for the tests:
 #   PNX_TEST_POSTGRES       Npgsql connection string of the server's superuser; tests create
 #                           one database per fixture on it.
 #   PNX_TEST_DOCKER_HOST    unix://…/docker.sock of the private test Docker engine.
-#   PNX_TEST_IMAGE          pnx-test/busybox:1, a busybox-static image on it (CMD /bin/sh; httpd
+#   PNX_TEST_PODMAN_HOST    unix://…/podman.sock: the private test Podman's Docker-compatible API.
+#   PNX_TEST_IMAGE          pnx-test/busybox:1, a busybox-static image on both (CMD /bin/sh; httpd
 #                           serves /www, whose index.html says "pnx-test v1").
 #   PNX_TEST_IMAGE_V2       pnx-test/busybox:2, the same but "pnx-test v2": a second revision.
 #   PNX_TEST_DOCKER_SWARM   1 when the engine is a swarm manager (PNX_TEST_SWARM=1), else unset.
@@ -335,19 +338,25 @@ pnx_status_js() {
 # do not work: publish swarm ports with mode=host and use --endpoint-mode dnsrr (or tasks.NAME).
 # ---------------------------------------------------------------------------------------------
 
-PNX_DOCKER_IMAGE_V1=pnx-test/busybox:1
-PNX_DOCKER_IMAGE_V2=pnx-test/busybox:2
+# The test images, the same on every engine (see pnx_test_image).
+PNX_TEST_IMAGE_TAG_V1=pnx-test/busybox:1
+PNX_TEST_IMAGE_TAG_V2=pnx-test/busybox:2
 # Applets linked in the test image. (busybox 1.35's `wget -T` crashes: use `timeout N wget`.)
-PNX_DOCKER_APPLETS=(sh httpd sleep echo cat ls wget nc ps kill true false env date hostname id
+PNX_TEST_IMAGE_APPLETS=(sh httpd sleep echo cat ls wget nc ps kill true false env date hostname id
     mkdir rm touch grep head tail timeout)
 
-pnx_docker_packages() {
-    { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || echo docker.io
+# busybox-static, for the test images (pnx_test_image), unless installed.
+pnx_busybox_package() {
     if command -v dpkg-query >/dev/null 2>&1; then
         dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q ' installed$' || echo busybox-static
     else
         [ -x /bin/busybox ] || echo busybox-static
     fi
+}
+
+pnx_docker_packages() {
+    { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || echo docker.io
+    pnx_busybox_package
 }
 
 pnx_docker_paths() {
@@ -530,10 +539,10 @@ pnx_start_docker() {
         pnx_docker_launch || return 1
     fi
     pnx_docker_swarm || return 1
-    pnx_docker_image "$PNX_DOCKER_IMAGE_V1" v1 || return 1
-    pnx_docker_image "$PNX_DOCKER_IMAGE_V2" v2 || return 1
+    pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V1" v1 pnx_docker || return 1
+    pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V2" v2 pnx_docker || return 1
     export PNX_TEST_DOCKER_HOST="$PNX_DOCKER_HOST"
-    export PNX_TEST_IMAGE="$PNX_DOCKER_IMAGE_V1" PNX_TEST_IMAGE_V2="$PNX_DOCKER_IMAGE_V2"
+    export PNX_TEST_IMAGE="$PNX_TEST_IMAGE_TAG_V1" PNX_TEST_IMAGE_V2="$PNX_TEST_IMAGE_TAG_V2"
 }
 
 pnx_docker_launch() {
@@ -642,8 +651,8 @@ pnx_docker_swarm() {
     export PNX_TEST_DOCKER_SWARM=1
 }
 
-# Content of one file of the test image's rootfs: pnx_docker_file PATH VERSION.
-pnx_docker_file() {
+# Content of one file of the test image's rootfs: pnx_test_image_file PATH VERSION.
+pnx_test_image_file() {
     case "$1" in
         www/index.html) printf 'pnx-test %s\n' "$2" ;;
         etc/passwd) printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' ;;
@@ -651,37 +660,42 @@ pnx_docker_file() {
     esac
 }
 
-# pnx_docker_image TAG VERSION: import the test image TAG unless it exists and was made from the
-# current recipe (busybox binary, applets, files, this format) — remembered in a stamp file
-# beside the engine's data, together with the image id it produced.
-pnx_docker_image() {
-    local tag=$1 version=$2 want id stamp rootfs f a old
+# pnx_test_image ROOT TAG VERSION CLI: import the test image TAG (a busybox-static rootfs whose
+# /www/index.html says "pnx-test VERSION") with CLI, a function that runs the engine's command
+# line client (pnx_docker, pnx_podman: both take `image inspect`, `import --change`, `image rm`),
+# unless the engine has TAG and it was made from the current recipe (busybox binary, applets,
+# files, this format) — remembered in a stamp file in ROOT, beside the engine's data, together
+# with the image id it produced. One recipe for every engine, so the images are the same.
+pnx_test_image() {
+    local root=$1 tag=$2 version=$3 cli=$4 want id stamp rootfs f a old
     [ -x /bin/busybox ] || pnx_err "/bin/busybox not found (package busybox-static)" || return 1
     want=$({
         echo "pnx-test image recipe 1: CMD [\"/bin/sh\"]"
         sha256sum </bin/busybox
-        echo "${PNX_DOCKER_APPLETS[*]}"
-        for f in www/index.html etc/passwd etc/group; do echo "$f"; pnx_docker_file "$f" "$version"; done
+        echo "${PNX_TEST_IMAGE_APPLETS[*]}"
+        for f in www/index.html etc/passwd etc/group; do echo "$f"; pnx_test_image_file "$f" "$version"; done
     } | sha256sum | cut -d' ' -f1)
-    stamp="$PNX_DOCKER_ROOT/image-${tag//[^A-Za-z0-9]/_}.stamp"
-    id=$(pnx_docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+    stamp="$root/image-${tag//[^A-Za-z0-9]/_}.stamp"
+    id=$("$cli" image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
     if [ -n "$id" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want $id" ]; then
         return 0
     fi
-    pnx_log "importing test image $tag (busybox-static rootfs)"
-    rootfs="$PNX_DOCKER_ROOT/rootfs.tmp"
+    pnx_log "importing test image $tag (busybox-static rootfs) with $cli"
+    rootfs="$root/rootfs.tmp"
     rm -rf "$rootfs" && mkdir -p "$rootfs/bin" "$rootfs/www" "$rootfs/etc" "$rootfs/tmp" || return 1
     chmod 1777 "$rootfs/tmp" && cp /bin/busybox "$rootfs/bin/busybox" && chmod 0755 "$rootfs/bin/busybox" || return 1
-    for a in "${PNX_DOCKER_APPLETS[@]}"; do ln -s busybox "$rootfs/bin/$a" || return 1; done
-    for f in www/index.html etc/passwd etc/group; do pnx_docker_file "$f" "$version" >"$rootfs/$f" || return 1; done
+    for a in "${PNX_TEST_IMAGE_APPLETS[@]}"; do ln -s busybox "$rootfs/bin/$a" || return 1; done
+    for f in www/index.html etc/passwd etc/group; do pnx_test_image_file "$f" "$version" >"$rootfs/$f" || return 1; done
     tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf "$rootfs.tar" . || return 1
     old=$id
-    id=$(pnx_docker import --change 'CMD ["/bin/sh"]' "$rootfs.tar" "$tag") \
-        || { rm -rf "$rootfs" "$rootfs.tar"; pnx_err "docker import of $tag failed"; return 1; }
+    "$cli" import --change 'CMD ["/bin/sh"]' "$rootfs.tar" "$tag" >"$root/import.log" 2>&1 \
+        || { cat "$root/import.log" >&2; rm -rf "$rootfs" "$rootfs.tar"; pnx_err "import of $tag with $cli failed"; return 1; }
     rm -rf "$rootfs" "$rootfs.tar"
+    # The id as `image inspect` gives it (docker: sha256:…, podman: bare hex), for the stamp check.
+    id=$("$cli" image inspect --format '{{.Id}}' "$tag") || pnx_err "$tag is missing right after its import" || return 1
     printf '%s %s\n' "$want" "$id" >"$stamp" || return 1
     # The image it replaced, now untagged (kept while a container still uses it).
-    if [ -n "$old" ] && [ "$old" != "$id" ]; then pnx_docker image rm "$old" >/dev/null 2>&1 || true; fi
+    if [ -n "$old" ] && [ "$old" != "$id" ]; then "$cli" image rm "$old" >/dev/null 2>&1 || true; fi
 }
 
 # Stop the containerd that our dockerd started, if it outlived it (dockerd was killed).
@@ -782,6 +796,247 @@ pnx_status_docker() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Service: podman — a PRIVATE Podman for the tests, serving its Docker-compatible API
+# (`podman system service`) on $(pnx_state_dir)/podman/podman.sock, so that the engine suite runs
+# against Podman as well as Docker. Debian's podman (4.3) runs rootful (as a provider's node would)
+# with ITS OWN containers.conf and storage.conf under $(pnx_state_dir)/podman, handed to the service
+# by CONTAINERS_CONF / CONTAINERS_STORAGE_CONF (conmon passes the environment on to the
+# `podman container cleanup` processes that apply restart policies). /etc/containers is never
+# written. Storage, run root, tmp dir (events log, exit files, locks) and network definitions all
+# live in that directory.
+#
+# Outside it, rootful Podman 4.3 keeps what it does not let us move: netavark's run dir
+# /run/containers/networks (IPAM and aardvark-dns state, keyed by network name), network
+# namespaces in /run/netns, its iptables chains (NETAVARK_*, beside Docker's). So: one podman test
+# service per machine (and no other rootful Podman with networks of the same names).
+#
+# The test images are the docker service's recipe (pnx_test_image), `podman import`ed: Podman
+# names them localhost/pnx-test/busybox:N and resolves the short name pnx-test/busybox:N to them.
+# ---------------------------------------------------------------------------------------------
+
+pnx_podman_packages() {
+    command -v podman >/dev/null 2>&1 || echo podman
+    # Podman depends on crun | runc and would pick crun; our containers.conf says runc (as Docker's).
+    [ -x /usr/sbin/runc ] || command -v runc >/dev/null 2>&1 || echo runc
+    # netavark + aardvark-dns: the network stack Podman 4 chooses by default. Without them Debian's
+    # podman falls back to CNI (containernetworking-plugins), where names do not resolve.
+    [ -x /usr/lib/podman/netavark ] || echo netavark
+    [ -x /usr/lib/podman/aardvark-dns ] || echo aardvark-dns
+    pnx_busybox_package
+}
+
+pnx_podman_paths() {
+    local state; state=$(pnx_state_dir)
+    case "$state" in /*) ;; *) state="$PWD/$state" ;; esac
+    PNX_PODMAN_ROOT="$state/podman"
+    PNX_PODMAN_SOCK="$PNX_PODMAN_ROOT/podman.sock"
+    PNX_PODMAN_HOST="unix://$PNX_PODMAN_SOCK"
+    PNX_PODMAN_CONF="$PNX_PODMAN_ROOT/containers.conf"
+    PNX_PODMAN_STORAGE_CONF="$PNX_PODMAN_ROOT/storage.conf"
+    PNX_PODMAN_PIDFILE="$PNX_PODMAN_ROOT/service.pid"
+    PNX_PODMAN_LOG="$PNX_PODMAN_ROOT/service.log"
+    [ "${#PNX_PODMAN_SOCK}" -le 100 ] \
+        || pnx_err "socket path $PNX_PODMAN_SOCK is too long for a unix socket; choose a shorter PNX_TEST_STATE_DIR"
+}
+
+# The podman command line on OUR storage and configuration (not the machine's), working directly
+# on the storage beside the running service, as Podman is made to.
+pnx_podman() {
+    CONTAINERS_CONF="$PNX_PODMAN_CONF" CONTAINERS_STORAGE_CONF="$PNX_PODMAN_STORAGE_CONF" podman "$@"
+}
+
+# Does the service answer on its socket? (podman's own client, so no docker CLI is needed.)
+pnx_podman_ready() {
+    [ -S "$PNX_PODMAN_SOCK" ] && timeout 10 podman --remote --url "$PNX_PODMAN_HOST" version \
+        --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# Pid of our live `podman system service` (from its pid file); fails when none runs.
+pnx_podman_pid() {
+    local pid; pid=$(head -n 1 "$PNX_PODMAN_PIDFILE" 2>/dev/null)
+    pnx_proc_alive "$pid" podman && printf '%s\n' "$pid"
+}
+
+# Our containers.conf and storage.conf, printed as one document (FILE:<name> lines separate them).
+pnx_podman_config_text() {
+    cat <<CONF
+FILE:containers.conf
+# Written by scripts/test-env.sh at each start; edits here are lost.
+[containers]
+# This host's hard limits (nofile 20000 here) are below Podman's defaults (1048576), which
+# containers then fail to get.
+default_ulimits = ["nofile=10000:10000", "nproc=30000:30000"]
+
+[network]
+network_backend = "netavark"
+network_config_dir = "$PNX_PODMAN_ROOT/networks"
+
+[engine]
+runtime = "runc"
+# No systemd here: cgroups are managed directly; events go to a file (no journald).
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+tmp_dir = "$PNX_PODMAN_ROOT/tmp"
+volume_path = "$PNX_PODMAN_ROOT/storage/volumes"
+# Locks in files under tmp_dir, not in the shared memory segment /libpod_lock that every rootful
+# Podman on the machine uses (a fresh one frees all its locks).
+lock_type = "file"
+FILE:storage.conf
+# Written by scripts/test-env.sh at each start; edits here are lost.
+[storage]
+driver = "overlay"
+graphroot = "$PNX_PODMAN_ROOT/storage"
+runroot = "$PNX_PODMAN_ROOT/run"
+CONF
+}
+
+# Is the configuration on disk the one this script writes? (A running service keeps the one it
+# started with: a changed one means a restart.)
+pnx_podman_config_current() {
+    [ "$(cat "$PNX_PODMAN_ROOT/config.stamp" 2>/dev/null)" = "$(pnx_podman_config_text | sha256sum | cut -d' ' -f1)" ]
+}
+
+pnx_podman_write_config() {
+    pnx_podman_config_text | awk -v dir="$PNX_PODMAN_ROOT" '
+        /^FILE:/ { if (out) close(out); out = dir "/" substr($0, 6); printf "" >out; next }
+        { print >>out }' || pnx_err "cannot write $PNX_PODMAN_CONF and $PNX_PODMAN_STORAGE_CONF" || return 1
+    pnx_podman_config_text | sha256sum | cut -d' ' -f1 >"$PNX_PODMAN_ROOT/config.stamp"
+}
+
+pnx_start_podman() {
+    pnx_podman_paths || return 1
+    command -v podman >/dev/null 2>&1 || pnx_err "podman not found (package podman)" || return 1
+    if pnx_podman_ready && pnx_podman_config_current; then
+        pnx_log "Podman service already running ($PNX_PODMAN_HOST); reusing it"
+    else
+        if pnx_podman_ready; then
+            pnx_log "the Podman service's configuration changed; restarting it"
+            pnx_podman_stop_service || return 1
+        fi
+        pnx_podman_launch || return 1
+    fi
+    pnx_test_image "$PNX_PODMAN_ROOT" "$PNX_TEST_IMAGE_TAG_V1" v1 pnx_podman || return 1
+    pnx_test_image "$PNX_PODMAN_ROOT" "$PNX_TEST_IMAGE_TAG_V2" v2 pnx_podman || return 1
+    export PNX_TEST_PODMAN_HOST="$PNX_PODMAN_HOST"
+    export PNX_TEST_IMAGE="$PNX_TEST_IMAGE_TAG_V1" PNX_TEST_IMAGE_V2="$PNX_TEST_IMAGE_TAG_V2"
+}
+
+pnx_podman_launch() {
+    local timeout=${PNX_TEST_PODMAN_START_TIMEOUT:-60} pid log_offset boot events start deadline
+    [ "$(id -u)" -eq 0 ] \
+        || pnx_err "the podman service runs rootful, as root: run as root, or leave podman out of PNX_TEST_SERVICES" || return 1
+    mkdir -p "$PNX_PODMAN_ROOT/storage" "$PNX_PODMAN_ROOT/run" "$PNX_PODMAN_ROOT/tmp" "$PNX_PODMAN_ROOT/networks" \
+        || pnx_err "cannot create $PNX_PODMAN_ROOT" || return 1
+
+    # Ours runs but does not answer (yet): starting up or shutting down. Wait (bounded) while it lives.
+    if pid=$(pnx_podman_pid); then
+        pnx_log "podman service (pid $pid) runs but does not answer on $PNX_PODMAN_HOST; waiting"
+        deadline=$((SECONDS + timeout))
+        while pnx_proc_alive "$pid" podman && ! pnx_podman_ready; do
+            [ "$SECONDS" -lt "$deadline" ] \
+                || pnx_err "podman service (pid $pid) does not answer after ${timeout}s (log $PNX_PODMAN_LOG). Stop it: bash scripts/test-env.sh stop" \
+                || return 1
+            sleep 0.2
+        done
+        if pnx_podman_ready && pnx_podman_config_current; then return 0; fi
+        pnx_podman_stop_service || return 1
+    fi
+    # Not running: the socket and pid file are stale (a killed service, a restarted machine).
+    rm -f "$PNX_PODMAN_SOCK" "$PNX_PODMAN_PIDFILE" || pnx_err "cannot remove stale files in $PNX_PODMAN_ROOT" || return 1
+    # Run root and tmp dir hold runtime state (container states, exit files, locks), which a
+    # restarted machine made stale; Podman resets them itself only when its tmp dir is empty
+    # (/run is a tmpfs on a normal host, but a state dir elsewhere may survive a reboot).
+    boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+    if [ -f "$PNX_PODMAN_ROOT/boot_id" ] && [ "$(cat "$PNX_PODMAN_ROOT/boot_id")" != "$boot" ]; then
+        pnx_log "the machine restarted since the podman service last ran: resetting its runtime state"
+        rm -rf "$PNX_PODMAN_ROOT/run" "$PNX_PODMAN_ROOT/tmp" && mkdir -p "$PNX_PODMAN_ROOT/run" "$PNX_PODMAN_ROOT/tmp" || return 1
+    fi
+    printf '%s\n' "$boot" >"$PNX_PODMAN_ROOT/boot_id" || return 1
+    pnx_podman_write_config || return 1
+
+    # Keep the log and the events file (read again from the start for every `since` request)
+    # from growing without bound across many runs.
+    if [ "$(stat -c %s "$PNX_PODMAN_LOG" 2>/dev/null || echo 0)" -gt $((20 * 1024 * 1024)) ]; then
+        mv -f "$PNX_PODMAN_LOG" "$PNX_PODMAN_LOG.old"
+    fi
+    events="$PNX_PODMAN_ROOT/tmp/events/events.log"
+    if [ "$(stat -c %s "$events" 2>/dev/null || echo 0)" -gt $((20 * 1024 * 1024)) ]; then
+        : >"$events"
+    fi
+    log_offset=$(( $(stat -c %s "$PNX_PODMAN_LOG" 2>/dev/null || echo 0) + 1 ))
+    pnx_log "starting podman system service ($PNX_PODMAN_HOST, log $PNX_PODMAN_LOG)"
+    # setsid -f: its own session, not our child; stdin from /dev/null and output to the log, so it
+    # holds none of our pipes open (CI reads our output to its end). The shell writes its pid and
+    # becomes the service. conmon and runc are found on PATH, which may lack the sbin directories.
+    # shellcheck disable=SC2016  # $$, $0 and $1 are the inner shell's
+    (cd / && CONTAINERS_CONF="$PNX_PODMAN_CONF" CONTAINERS_STORAGE_CONF="$PNX_PODMAN_STORAGE_CONF" \
+        PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" setsid -f sh -c 'echo $$ >"$0" && exec podman system service --time=0 "$1"' \
+        "$PNX_PODMAN_PIDFILE" "$PNX_PODMAN_HOST" </dev/null >>"$PNX_PODMAN_LOG" 2>&1) \
+        || pnx_err "cannot start podman system service" || return 1
+
+    start=$SECONDS deadline=$((SECONDS + timeout))
+    until pnx_podman_ready; do
+        # No live service a few seconds in (bad configuration, socket taken): don't wait on.
+        if [ "$SECONDS" -ge "$deadline" ] || { [ "$SECONDS" -gt $((start + 3)) ] && ! pnx_podman_pid >/dev/null; }; then
+            tail -c "+$log_offset" "$PNX_PODMAN_LOG" 2>/dev/null | tail -n 20 >&2
+            pnx_err "podman system service did not come up on $PNX_PODMAN_HOST: it exited, or did not answer within ${timeout}s (log $PNX_PODMAN_LOG, tail above)"
+            return 1
+        fi
+        sleep 0.2
+    done
+    pnx_log "Podman $(podman --remote --url "$PNX_PODMAN_HOST" version --format '{{.Server.Version}}' 2>/dev/null) ready after $((SECONDS - start))s"
+}
+
+# Stop the service process only (its containers run on without it, under their conmon).
+pnx_podman_stop_service() {
+    local pid deadline
+    pid=$(pnx_podman_pid) || { rm -f "$PNX_PODMAN_SOCK" "$PNX_PODMAN_PIDFILE"; return 0; }
+    pnx_log "stopping podman system service (pid $pid)"
+    kill -TERM "$pid" || return 1
+    deadline=$((SECONDS + ${PNX_TEST_PODMAN_STOP_TIMEOUT:-30}))
+    while pnx_proc_alive "$pid" podman; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            pnx_log "podman service (pid $pid) still runs after ${PNX_TEST_PODMAN_STOP_TIMEOUT:-30}s; killing it"
+            kill -KILL "$pid" 2>/dev/null
+            break
+        fi
+        sleep 0.1
+    done
+    rm -f "$PNX_PODMAN_SOCK" "$PNX_PODMAN_PIDFILE"
+}
+
+pnx_stop_podman() {
+    pnx_podman_paths || return 1
+    command -v podman >/dev/null 2>&1 || { pnx_log "podman not installed; nothing to stop"; return 0; }
+    [ -f "$PNX_PODMAN_STORAGE_CONF" ] || { pnx_log "Podman service never started here ($PNX_PODMAN_ROOT)"; return 0; }
+    # Containers outlive the service: stop ours (SIGKILL at once: httpd and sleep as PID 1 ignore
+    # SIGTERM), so that none keeps running or holds a port. They are kept, like Docker's.
+    if [ -n "$(pnx_podman ps -q 2>/dev/null)" ]; then
+        pnx_log "stopping the containers of the test Podman"
+        pnx_podman stop --all --time 0 >/dev/null 2>&1 || pnx_log "warning: podman stop --all failed"
+    fi
+    pnx_podman_pid >/dev/null || pnx_log "Podman service not running ($PNX_PODMAN_ROOT)"
+    pnx_podman_stop_service || return 1
+    # What Podman left mounted under its directories (its storage's own bind mount), deepest
+    # first, so that the state dir can be deleted.
+    awk -v a="$PNX_PODMAN_ROOT/" 'index($2 "/", a) == 1 { print $2 }' /proc/self/mounts 2>/dev/null \
+        | sort -r | while IFS= read -r m; do
+            umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || pnx_log "warning: cannot unmount $m"
+        done
+    return 0
+}
+
+pnx_status_podman() {
+    pnx_podman_paths || return 1
+    command -v podman >/dev/null 2>&1 || { pnx_log "podman not installed"; return 1; }
+    if pnx_podman_ready; then
+        pnx_log "Podman $(podman --remote --url "$PNX_PODMAN_HOST" version --format '{{.Server.Version}}' 2>/dev/null) ready on $PNX_PODMAN_HOST ($(pnx_podman info --format '{{.Host.NetworkBackend}}, {{.Host.OCIRuntime.Name}}, {{.Host.CgroupManager}}' 2>/dev/null))"
+    else
+        pnx_log "Podman service not running ($PNX_PODMAN_ROOT)"; return 1
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
 # HOOKS for services to come. NOT IMPLEMENTED YET: listing one in PNX_TEST_SERVICES fails.
 # To add a service NAME, define the four functions below and add NAME to the default of
 # PNX_TEST_SERVICES in pnx_test_env_main:
@@ -824,7 +1079,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres js docker}
+    local services=${PNX_TEST_SERVICES:-postgres js docker podman}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
@@ -853,7 +1108,7 @@ else
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
     if [ "${1:-start}" = start ]; then
-        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_DOCKER_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM; do
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM; do
             if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
         done
     fi

@@ -51,7 +51,14 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
     }
 
     /// <summary>One container's state, or null when it is gone or not ours.</summary>
-    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken)
+    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken) =>
+        (await InspectStoppingAsync(id, cancellationToken)).State;
+
+    /// <summary>
+    /// <see cref="InspectAsync"/>, also telling whether the engine was in the middle of stopping the
+    /// container: Podman's passing state "stopping", which the state reports as "running", as Docker would.
+    /// </summary>
+    public async Task<(ContainerState? State, bool Stopping)> InspectStoppingAsync(string id, CancellationToken cancellationToken)
     {
         ContainerInspectResponse inspected;
         try
@@ -59,15 +66,23 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             using var bounded = Bounded(cancellationToken);
             inspected = await client.Containers.InspectContainerAsync(id, bounded.Token);
         }
-        catch (DockerContainerNotFoundException)
+        catch (Exception ex) when (IsGone(ex))
         {
-            return null;
+            return (null, false);
         }
 
         var labels = inspected.Config?.Labels ?? new Dictionary<string, string>();
         if (!labels.TryGetValue(OwnershipLabels.Service, out var service) || !Guid.TryParse(service, out var serviceId))
         {
-            return null;
+            return (null, false);
+        }
+
+        // Another node record's container on the same engine is not ours. (Docker's event stream
+        // never sends its events: label filters must all match there. Podman 4.3's matches ANY
+        // label filter, so its events reach every agent on the engine.)
+        if (!labels.TryGetValue(OwnershipLabels.Node, out var node) || node != nodeId.ToString())
+        {
+            return (null, false);
         }
 
         var ports = inspected.NetworkSettings?.Ports?
@@ -77,7 +92,8 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
                 p.Key.Split('/').ElementAtOrDefault(1) ?? "tcp")))
             .ToList() ?? [];
         var state = inspected.State;
-        return new ContainerState(
+        var stopping = state?.Status == "stopping";
+        return (new ContainerState(
             inspected.ID,
             inspected.Name.TrimStart('/'),
             serviceId,
@@ -85,13 +101,15 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             Int(labels, OwnershipLabels.Revision),
             Int(labels, OwnershipLabels.Replica),
             Int(labels, OwnershipLabels.RestartGeneration),
-            state?.Status ?? "unknown",
+            // Podman says "stopping" while a stop waits for the process to exit; Docker says "running"
+            // until it has exited, and so do we (a stopping service is not stopped yet).
+            stopping ? "running" : state?.Status ?? "unknown",
             state?.Health?.Status is { Length: > 0 } health and not "none" ? health : null,
             (int)(state?.ExitCode ?? 0),
             (int)inspected.RestartCount,
-            state?.Running == true && DateTimeOffset.TryParse(state.StartedAt, CultureInfo.InvariantCulture, out var started) ? started : null,
+            (state?.Running == true || stopping) && DateTimeOffset.TryParse(state?.StartedAt, CultureInfo.InvariantCulture, out var started) ? started : null,
             inspected.Image,
-            ports);
+            ports), stopping);
     }
 
     public async Task EnsureNetworkAsync(string name, Guid clientId, CancellationToken cancellationToken)
@@ -129,7 +147,16 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         foreach (var network in networks)
         {
             // The list call does not report attached containers; inspecting does.
-            var inspected = await client.Networks.InspectNetworkAsync(network.ID, bounded.Token);
+            NetworkResponse inspected;
+            try
+            {
+                inspected = await client.Networks.InspectNetworkAsync(network.ID, bounded.Token);
+            }
+            catch (DockerNetworkNotFoundException)
+            {
+                continue; // Removed since the list call (by someone else): nothing to do with it.
+            }
+
             var owner = inspected.Labels is not null && inspected.Labels.TryGetValue(OwnershipLabels.Client, out var text) && Guid.TryParse(text, out var id) ? id : Guid.Empty;
             result.Add((network.ID, network.Name, owner, inspected.Containers?.Count ?? 0));
         }
@@ -207,11 +234,21 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             using var bounded = Bounded(cancellationToken);
             await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, bounded.Token);
         }
-        catch (DockerContainerNotFoundException)
+        catch (Exception ex) when (IsGone(ex))
         {
             // Already gone: the goal is reached.
         }
     }
+
+    /// <summary>
+    /// The engine says the container does not exist. Docker answers 404; Podman 4.3 answers 500 with
+    /// cause "no such container" for one removed while the request ran (found by its lookup, gone by
+    /// the time it is read) — which happens on every container removed while we follow its events.
+    /// </summary>
+    internal static bool IsGone(Exception ex) =>
+        ex is DockerContainerNotFoundException
+        || (ex is DockerApiException { StatusCode: System.Net.HttpStatusCode.InternalServerError } api
+            && api.ResponseBody?.Contains("no such container", StringComparison.Ordinal) == true);
 
     internal static (string Name, string Tag) SplitTag(string image)
     {

@@ -20,7 +20,9 @@ public sealed class NodeAgent(
     TimeProvider time,
     ILogger logger)
 {
-    private static readonly string[] Watched = ["create", "start", "restart", "die", "stop", "kill", "oom", "destroy", "pause", "unpause", "health_status"];
+    // "cleanup" is Podman's last event for a container that exited, once its state is final (its
+    // "die" and "stop" may come while it is still "stopping"); Docker has no such event.
+    private static readonly string[] Watched = ["create", "start", "restart", "die", "stop", "kill", "oom", "destroy", "pause", "unpause", "health_status", "cleanup"];
     private readonly Channel<bool> _poke = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly OwnActions _own = new(time);
     private readonly StatsSampler _stats = new(nodeId, mirror, options, time, logger);
@@ -119,6 +121,9 @@ public sealed class NodeAgent(
         {
             _since = message.Time;
             var action = message.Action.Split(':')[0];
+
+            // Podman calls a container's removal "remove" where Docker says "destroy".
+            action = action == "remove" ? "destroy" : action;
             if (!Watched.Contains(action))
             {
                 continue;
@@ -134,19 +139,26 @@ public sealed class NodeAgent(
     private async Task OnContainerEventAsync(EngineCalls engine, string containerId, string action, CancellationToken cancellationToken)
     {
         var before = mirror.Node(nodeId).Containers.GetValueOrDefault(containerId);
-        var state = action == "destroy" ? null : await engine.InspectAsync(containerId, cancellationToken);
+        var (state, stopping) = action == "destroy" ? (null, false) : await engine.InspectStoppingAsync(containerId, cancellationToken);
         var now = time.GetUtcNow();
+
+        // A reading taken while Podman is stopping the container ("stop" and "die" come then) is stale
+        // by the time it lands, and could overwrite the final state the stopper read back: keep the
+        // mirror as it is; the "cleanup" event that follows brings the final state.
         mirror.Update(nodeId, n => n with
         {
             LastSeenAt = now,
-            Containers = state is null ? n.Containers.Remove(containerId) : n.Containers.SetItem(containerId, state),
+            Containers = stopping ? n.Containers : state is null ? n.Containers.Remove(containerId) : n.Containers.SetItem(containerId, state),
         });
 
-        if (before is not null && action is "destroy" or "stop" && !_own.WasOurs(containerId))
+        // Gone is removed, whichever event told us: Podman removes a container before its "remove"
+        // event, and an inspect on its "die" or "cleanup" already finds nothing.
+        var removed = state is null;
+        if (before is not null && (removed || action == "stop") && !_own.WasOurs(containerId))
         {
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<Reconciler>().ReportDriftAsync(
-                before, action == "destroy" ? "removed outside PrivateNexus" : "stopped outside PrivateNexus", cancellationToken);
+                before, removed ? "removed outside PrivateNexus" : "stopped outside PrivateNexus", cancellationToken);
         }
 
         Poke();

@@ -5,21 +5,47 @@ using PrivateNexus.Tests.Infrastructure;
 namespace PrivateNexus.Tests.Engine;
 
 /// <summary>
-/// A server whose node agents run against the real Docker engine that scripts/test-env.sh starts
-/// (PNX_TEST_DOCKER_HOST), with short intervals so convergence is quick to observe.
+/// A server whose node agents run against one real engine that scripts/test-env.sh starts, named by
+/// an environment variable: the private Docker engine (PNX_TEST_DOCKER_HOST) for this class, Podman's
+/// Docker-compatible API (PNX_TEST_PODMAN_HOST) for <see cref="PodmanEngineApp"/>. Each fixture is
+/// its own server with its own database, so its node agents only ever see its own engine. Short
+/// intervals so convergence is quick to observe.
 /// </summary>
-public sealed class EngineApp : PnxApp
+public class EngineApp : PnxApp
 {
+    public EngineApp()
+        : this("docker", "PNX_TEST_DOCKER_HOST")
+    {
+    }
+
+    protected EngineApp(string engineName, string endpointVariable)
+    {
+        EngineName = engineName;
+        EndpointVariable = endpointVariable;
+    }
+
     public static string? DockerHost => Environment.GetEnvironmentVariable("PNX_TEST_DOCKER_HOST");
 
     public static string Image => Environment.GetEnvironmentVariable("PNX_TEST_IMAGE") ?? "pnx-test/busybox:1";
 
     public static string ImageV2 => Environment.GetEnvironmentVariable("PNX_TEST_IMAGE_V2") ?? "pnx-test/busybox:2";
 
+    /// <summary><c>docker</c> or <c>podman</c>: also the name of the node this fixture registers.</summary>
+    public string EngineName { get; }
+
+    public bool IsPodman => EngineName == "podman";
+
+    /// <summary>The environment variable holding the engine's endpoint (<c>unix://…</c>).</summary>
+    public string EndpointVariable { get; }
+
+    /// <summary>The engine's endpoint, or null when the test environment did not provide one.</summary>
+    public string? Endpoint => Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoint ? endpoint : null;
+
     public override string Provider => "sqlite";
 
     public string NodeId { get; private set; } = "";
 
+    /// <summary>A client of the engine itself, to act behind the server's back and check what it did.</summary>
     public IDockerClient Docker { get; private set; } = null!;
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
@@ -36,70 +62,117 @@ public sealed class EngineApp : PnxApp
 
     public override async ValueTask InitializeAsync()
     {
-        if (DockerHost is null)
+        if (Endpoint is not { } endpoint)
         {
             return;
         }
 
-        Docker = new DockerClientBuilder().WithEndpoint(new Uri(DockerHost)).Build();
-        await RemoveOurContainersAsync();
+        Docker = new DockerClientBuilder().WithEndpoint(new Uri(endpoint)).Build();
+        await RemoveOurContainersAsync(leftovers: true);
         await base.InitializeAsync();
         var admin = await AdminAsync();
         var node = await admin.DataAsync(
-            "mutation($e: String!) { createNode(input: { name: \"docker\", endpoint: $e }) { id } }", new { e = DockerHost });
+            "mutation($n: String!, $e: String!) { createNode(input: { name: $n, endpoint: $e }) { id } }", new { n = EngineName, e = endpoint });
         NodeId = node["createNode"]!["id"]!.GetValue<string>();
     }
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (DockerHost is not null)
+        if (Endpoint is not null)
         {
-            await RemoveOurContainersAsync();
+            if (NodeId.Length > 0)
+            {
+                // Twice: a create the server had in flight when it stopped may land just after the first pass.
+                await RemoveOurContainersAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                await RemoveOurContainersAsync();
+            }
+
             Docker.Dispose();
         }
+
+        GC.SuppressFinalize(this);
     }
 
-    public static void RequireDocker()
+    /// <summary>Skips the test when this fixture's engine is not available, except in CI (env CI set), where that fails it.</summary>
+    public void Require() => Require(EndpointVariable);
+
+    public static void RequireDocker() => Require("PNX_TEST_DOCKER_HOST");
+
+    public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
+
+    private static void Require(string variable)
     {
-        if (DockerHost is not null)
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 })
         {
             return;
         }
 
-        Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, "PNX_TEST_DOCKER_HOST is not set in CI.");
-        Assert.Skip("PNX_TEST_DOCKER_HOST is not set; run scripts/test.sh.");
+        Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, $"{variable} is not set in CI.");
+        Assert.Skip($"{variable} is not set; run scripts/test.sh.");
     }
 
-    public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
-
-    /// <summary>Leaves the shared test engine as it found it: no container or network labelled as ours.</summary>
-    private async Task RemoveOurContainersAsync()
+    /// <summary>
+    /// Leaves the test engine as it found it, without disturbing other runs that share it (other
+    /// worktrees and sessions use the same engine at the same time): at the end this fixture's
+    /// containers and networks (labelled with its node), at the start only what runs that crashed or
+    /// failed left behind long ago, and old volumes.
+    /// </summary>
+    private async Task RemoveOurContainersAsync(bool leftovers = false)
     {
-        var ours = await Docker.Containers.ListContainersAsync(new ContainersListParameters
+        var label = leftovers ? "io.privatenexus.managed=true" : $"io.privatenexus.node={NodeId}";
+        var before = TimeProvider.System.GetUtcNow().AddMinutes(leftovers ? -30 : 1);
+        var filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [label] = true } };
+        foreach (var container in await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filters }))
         {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { ["io.privatenexus.managed=true"] = true } },
-        });
-        foreach (var container in ours)
-        {
-            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+            if (container.Created < before)
+            {
+                await IgnoringGoneAsync(() => Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }));
+            }
         }
 
-        var networks = await Docker.Networks.ListNetworksAsync(new NetworksListParameters
+        foreach (var network in await Docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filters }))
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { ["io.privatenexus.managed=true"] = true } },
-        });
-        foreach (var network in networks)
-        {
-            try
+            if (network.Created < before)
             {
-                await Docker.Networks.DeleteNetworkAsync(network.ID);
-            }
-            catch (DockerApiException)
-            {
-                // Still in use by another test run on the same engine (developers run suites side by side).
+                await IgnoringGoneAsync(() => Docker.Networks.DeleteNetworkAsync(network.ID));
             }
         }
+
+        if (leftovers)
+        {
+            // Volumes carry no node label (a client's data outlives a node record): only old ones, unused.
+            var volumes = await Docker.Volumes.ListAsync(new VolumesListParameters { Filters = filters });
+            foreach (var volume in volumes.Volumes ?? [])
+            {
+                if (DateTimeOffset.TryParse(volume.CreatedAt, System.Globalization.CultureInfo.InvariantCulture, out var created) && created < before)
+                {
+                    await IgnoringGoneAsync(() => Docker.Volumes.RemoveAsync(volume.Name));
+                }
+            }
+        }
+    }
+
+    /// <summary>Removed meanwhile (by the server, or by another run), or still in use by another run's container (409, or 403 for a network): not ours to fail on.</summary>
+    private static async Task IgnoringGoneAsync(Func<Task> remove)
+    {
+        try
+        {
+            await remove();
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.Forbidden
+            || PrivateNexus.Server.Engine.EngineCalls.IsGone(ex))
+        {
+        }
+    }
+}
+
+/// <summary>The same server against Podman's Docker-compatible API (<c>podman system service</c>, PNX_TEST_PODMAN_HOST).</summary>
+public sealed class PodmanEngineApp : EngineApp
+{
+    public PodmanEngineApp()
+        : base("podman", "PNX_TEST_PODMAN_HOST")
+    {
     }
 }
