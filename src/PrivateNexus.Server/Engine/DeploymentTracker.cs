@@ -28,6 +28,13 @@ public sealed class DeploymentTracker(
         foreach (var deployment in open)
         {
             var service = desired.First(s => s.Id == deployment.ServiceId);
+
+            // Opened after this pass read the services: it belongs to the next pass, not to what this one saw.
+            if (deployment.Revision != service.Revision || deployment.RestartGeneration != service.RestartGeneration)
+            {
+                continue;
+            }
+
             var now = time.Now();
             if (deployment.Status == DeploymentStatus.Pending)
             {

@@ -32,7 +32,7 @@ public sealed partial class EngineCalls
                 },
                 bounded.Token);
         }
-        catch (DockerContainerNotFoundException)
+        catch (Exception ex) when (IsGone(ex))
         {
             return null;
         }
@@ -49,24 +49,28 @@ public sealed partial class EngineCalls
                     var read = await stream.ReadOutputAsync(buffer, 0, Math.Min(buffer.Length, lines.Remaining + 1), bounded.Token);
                     if (read.EOF)
                     {
-                        return lines.Finish(truncated: false);
+                        return Tail(lines.Finish(truncated: false), query.Tail);
                     }
 
                     var taken = Math.Min(read.Count, lines.Remaining);
                     lines.Add(read.Target, buffer.AsSpan(0, taken));
                     if (taken < read.Count)
                     {
-                        return lines.Finish(truncated: true);
+                        return Tail(lines.Finish(truncated: true), query.Tail);
                     }
                 }
             }
             catch (Exception) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 // Out of time mid-stream: what arrived stands, marked as cut short.
-                return lines.Finish(truncated: true);
+                return Tail(lines.Finish(truncated: true), query.Tail);
             }
         }
     }
+
+    /// <summary>Podman 4.3 answers <c>tail=N</c> with N+1 lines; the limit is ours to keep.</summary>
+    private static ContainerLog Tail(ContainerLog log, int tail) =>
+        log.Lines.Count <= tail ? log : log with { Lines = [.. log.Lines.Skip(log.Lines.Count - tail)] };
 
     /// <summary>The engine takes Unix seconds with a fraction (nanoseconds); nothing given means no bound.</summary>
     private static string? UnixTime(DateTimeOffset? time)
