@@ -4,6 +4,7 @@
 # PrivateNexus server (publish, start, access token, GraphQL calls) and the /proc measurements.
 # Source it; it sets `trap cleanup EXIT`. See bench/README.md.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables set here are used by the scripts that source it
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(dirname "$BENCH_DIR")"
@@ -242,3 +243,20 @@ core_jiffies() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, 
 busy_pct() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; printf "%.0f", (t > 0) ? 100 * (y[1] - x[1]) / t : 0 }'; }
 
 field() { grep '^BENCH_RESULT ' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+
+# ------------------------------------------------------------------------------------------
+# Profiling tools: diag_tool NAME prints the path of dotnet-trace / dotnet-counters, from PATH or
+# installed once (dotnet tool install, pinned version) into bench/out/tools.
+# ------------------------------------------------------------------------------------------
+DIAG_VERSION=10.0.750501
+diag_tool() {
+  local name=$1
+  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
+  if [[ ! -x $OUT_DIR/tools/$name ]]; then
+    log "installing $name $DIAG_VERSION (dotnet tool) into bench/out/tools"
+    timeout 300 dotnet tool install "$name" --version "$DIAG_VERSION" --tool-path "$OUT_DIR/tools" >"$LOG_DIR/install-$name.log" 2>&1 \
+      || { log "could not install $name: $(tail -n 3 "$LOG_DIR/install-$name.log")"; return 1; }
+  fi
+  echo "$OUT_DIR/tools/$name"
+}
+hms() { printf '00:%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }

@@ -17,6 +17,8 @@
 #   MIRROR_CLIENTS=10 MIRROR_SERVICES=100  clients x services per client (one container each)
 #   MIRROR_P99_GOAL_MS=20                  the goal's p99 bound
 #   MIRROR_ONLINE_TIMEOUT=120              seconds to wait for the node to be ONLINE with every container
+#   MIRROR_PROFILE="a b"                   after the rounds, profile these targets with dotnet-trace (1 = mirror-services)
+#   BENCH_PROFILE_DURATION=20s             load applied while profiling
 #
 # shellcheck disable=SC2016  # jq programs and GraphQL variables are meant to stay in single quotes
 # shellcheck disable=SC2015  # `check && check || die` dies when either check fails: intended
@@ -213,6 +215,10 @@ wrk_run() { # TARGET DURATION DURATION_S OUTFILE
   grep -q '^BENCH_RESULT ' "$outfile" || { log "$t: no BENCH_RESULT in wrk output"; return 1; }
 }
 inspects() { sim /_sim/stats | jq -r '(.calls["GET /containers/{id}/json"] // 0)'; }
+node_state() {
+  gql --arg id "$NODE_ID" '{ query: "query($id: ID!) { node(id: $id) { status containers } }", variables: { id: $id } }' \
+    | jq -r '.data.node | "\(.status) \(.containers)"' || echo "?"
+}
 
 log "warming up each target for $WARMUP"
 for t in "${TARGETS[@]}"; do
@@ -220,7 +226,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 RAW="$LOG_DIR/results.tsv"
-printf 'round\ttarget\trps\tp50_us\tp99_us\tmax_us\tcpu_us\trss_kb\terrors\tload\tserver_pct\tserver_core_busy\tload_core_busy\tinspects\n' >"$RAW"
+printf 'round\ttarget\trps\tp50_us\tp99_us\tmax_us\tcpu_us\trss_kb\terrors\tload\tserver_pct\tserver_core_busy\tload_core_busy\tinspects\tsessions_lost\tnode_after\n' >"$RAW"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in "${TARGETS[@]}"; do
     kill -0 "$PNX_PID" 2>/dev/null || die "PrivateNexus died"
@@ -229,6 +235,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     out="$LOG_DIR/$t.round$r.txt"
     log "round $r/$ROUNDS: $t for $DURATION (load $load)"
     i_before=$(inspects)
+    log_before=$(wc -l <"$LOG_DIR/privatenexus.log")
     before=$(cpu_ticks "$PNX_PID")
     s_before=$(core_jiffies "$SERVER_CPU") l_before=$(core_jiffies "$LOAD_CPU")
     wrk_run "$t" "$DURATION" "$DURATION_S" "$out" || die "measurement of $t failed"
@@ -236,6 +243,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
     s_busy=$(busy_pct "$s_before" "$(core_jiffies "$SERVER_CPU")") l_busy=$(busy_pct "$l_before" "$(core_jiffies "$LOAD_CPU")")
     rss=$(rss_kb "$PNX_PID")
     i_after=$(inspects)
+    # The node agent's session ended during the window (the node showed OFFLINE until it reconnected)?
+    lost=$(tail -n +"$((log_before + 1))" "$LOG_DIR/privatenexus.log" | grep -c 'NodeAgent: Node .* unreachable' || true)
+    node_now=$(node_state)
     requests=$(field "$out" requests)
     duration_us=$(field "$out" duration_us)
     errors=$(($(field "$out" errors_connect) + $(field "$out" errors_read) + $(field "$out" errors_write) + $(field "$out" errors_status) + $(field "$out" errors_timeout)))
@@ -243,15 +253,55 @@ for ((r = 1; r <= ROUNDS; r++)); do
     rps=$(awk -v n="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
     cpu=$(awk -v a="$before" -v b="$after_t" -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
     server_pct=$(awk -v a="$before" -v b="$after_t" -v hz="$CLK_TCK" -v d="$duration_us" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / (d / 1e6) }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$t" "$rps" "$(field "$out" p50_us)" "$(field "$out" p99_us)" \
-      "$(field "$out" max_us)" "$cpu" "$rss" "$errors" "$load" "$server_pct" "$s_busy" "$l_busy" "$((i_after - i_before))" >>"$RAW"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$t" "$rps" "$(field "$out" p50_us)" "$(field "$out" p99_us)" \
+      "$(field "$out" max_us)" "$cpu" "$rss" "$errors" "$load" "$server_pct" "$s_busy" "$l_busy" "$((i_after - i_before))" "$lost" "$node_now" >>"$RAW"
   done
+done
+
+# ------------------------------------------------------------------------------------------
+# Optional profile of mirror-services, after (never during) the rounds.
+# ------------------------------------------------------------------------------------------
+PROFILE_MD="$LOG_DIR/profile.md"
+: >"$PROFILE_MD"
+PROFILE_TARGETS=${MIRROR_PROFILE:-}
+[[ $PROFILE_TARGETS == 1 ]] && PROFILE_TARGETS=mirror-services
+if [[ -n $PROFILE_TARGETS ]]; then
+  PROFILE_S=$(duration_seconds "${BENCH_PROFILE_DURATION:-20s}")
+  ((PROFILE_S >= 10)) || die "BENCH_PROFILE_DURATION must be at least 10s"
+  trace_tool=$(diag_tool dotnet-trace) || die "dotnet-trace unavailable"
+fi
+for t in $PROFILE_TARGETS; do
+  [[ -n ${BODY[$t]:-} ]] || { log "profile: no target $t; skipped"; continue; }
+  log "profile: $t for ${PROFILE_S}s (dotnet-trace dotnet-sampled-thread-time)"
+  wrk_run "$t" "${PROFILE_S}s" "$PROFILE_S" "$LOG_DIR/$t.profile.wrk.txt" &
+  wrk_job=$!
+  sleep 2
+  taskset -c "$LOAD_CPU" timeout --kill-after=5 "$((PROFILE_S + 60))" "$trace_tool" collect -p "$PNX_PID" \
+    --profile dotnet-sampled-thread-time --duration "$(hms $((PROFILE_S - 5)))" \
+    -o "$LOG_DIR/$t.nettrace" >"$LOG_DIR/$t.trace.log" 2>&1 || log "profile: dotnet-trace failed (see $t.trace.log)"
+  wait "$wrk_job" || log "profile: wrk failed during profiling"
+  if [[ -s $LOG_DIR/$t.nettrace ]] \
+    && timeout 300 "$trace_tool" convert --format Speedscope "$LOG_DIR/$t.nettrace" -o "$LOG_DIR/$t" >"$LOG_DIR/$t.convert.log" 2>&1 \
+    && [[ -s $LOG_DIR/$t.speedscope.json ]]; then
+    python3 "$BENCH_DIR/tools/speedscope_top.py" -n 80 "$LOG_DIR/$t.speedscope.json" >"$LOG_DIR/$t.top.txt" 2>&1 || true
+    {
+      echo "## Profile of \`$t\` (after the rounds; tracing slows the server)"
+      echo
+      python3 "$BENCH_DIR/tools/speedscope_top.py" --stages "$LOG_DIR/$t.speedscope.json" 2>&1
+      echo
+      echo "Top frames below the GraphQL executor (inclusive share of request-thread samples; full list in \`$t.top.txt\`):"
+      echo
+      echo '```'
+      awk '/^Top .* inclusive/ { on = 1; next } on && /^$/ { exit } on && /ExecuteNodeAsync/ { go = 1; next } on && go' "$LOG_DIR/$t.top.txt" | head -n 25
+      echo '```'
+      echo
+    } >>"$PROFILE_MD"
+  fi
 done
 
 sim /_sim/stats >"$LOG_DIR/sim-stats.after.json"
 UNEXPECTED=$(jq -r '.unexpected' "$LOG_DIR/sim-stats.after.json")
-node_after=$(gql --arg id "$NODE_ID" '{ query: "query($id: ID!) { node(id: $id) { status containers } }", variables: { id: $id } }' \
-  | jq -r '.data.node | "\(.status) \(.containers)"') || node_after="?"
+node_after=$(node_state)
 # Server warnings and errors logged from the RUNNING check on (grouped by their first words).
 server_warnings=$(tail -n +"$((LOG_MARK + 1))" "$LOG_DIR/privatenexus.log" | grep -E '^\[[0-9:]{8} (WRN|ERR|FTL)\]' \
   | sed -E 's/^\[[0-9:]{8} //; s/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<id>/g' | cut -c1-140 | sort | uniq -c | sort -rn | head -n 10 || true)
@@ -286,20 +336,22 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
   echo
   echo "CPU µs/req = server utime+stime over the window / requests (includes the agent's background resyncs and"
   echo "reconcile passes during the window). \"inspects\" = container inspections the agent made on the simulated engine"
-  echo "during the window (1,000 per full resync). Load = /proc/loadavg at the window's start."
+  echo "during the window (1,000 per full resync); \"agent sessions lost\" = \"Node … unreachable\" warnings the server logged"
+  echo "during the window (each one: the node OFFLINE until the agent reconnected); \"node after\" = \`node { status containers }\`"
+  echo "right after the window. Load = /proc/loadavg at the window's start."
   echo
   awk -F'\t' -v goal="$MIRROR_P99_GOAL_MS" -v total="$TOTAL" -v conns="$CONNECTIONS" '
     NR == 1 { next }
     { n++; R[n] = $1; T[n] = $2; RPS[n] = $3; P50[n] = $4; P99[n] = $5; MX[n] = $6; CPU[n] = $7; RSS[n] = $8; ERR[n] = $9; LOAD[n] = $10
-      SP[n] = $11; SB[n] = $12; LB[n] = $13; INS[n] = $14
+      SP[n] = $11; SB[n] = $12; LB[n] = $13; INS[n] = $14; LOST[n] = $15; NODE[n] = $16; slost[$2] += $15
       if (!($2 in seen)) { seen[$2] = 1; order[++m] = $2 }
       srps[$2] += $3; sp50[$2] += $4; sp99[$2] += $5; scpu[$2] += $7; srss[$2] += $8; cnt[$2]++; serr[$2] += $9
       if ($5 > worst[$2]) worst[$2] = $5 }
     END {
-      print "| round | target | req/s | p50 µs | p99 µs | max µs | CPU µs/req | RSS MB | errors | server % of core | server core busy % | wrk core busy % | inspects | load at start |"
-      print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+      print "| round | target | req/s | p50 µs | p99 µs | max µs | CPU µs/req | RSS MB | errors | server % of core | server core busy % | wrk core busy % | inspects | agent sessions lost | node after | load at start |"
+      print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
       for (i = 1; i <= n; i++)
-        printf "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %d | %d | %d | %d | %d | %s |\n", R[i], T[i], RPS[i], P50[i], P99[i], MX[i], CPU[i], RSS[i] / 1024, ERR[i], SP[i], SB[i], LB[i], INS[i], LOAD[i]
+        printf "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %d | %d | %d | %d | %d | %d | %s | %s |\n", R[i], T[i], RPS[i], P50[i], P99[i], MX[i], CPU[i], RSS[i] / 1024, ERR[i], SP[i], SB[i], LB[i], INS[i], LOST[i], NODE[i], LOAD[i]
       print ""
       print "### Mean over rounds"
       print ""
@@ -315,11 +367,13 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
         printf "### Goal: `services(first: 100) { status instances { … } }` at p99 ≤ %d ms under %d concurrent clients, %d containers mirrored\n", goal, conns, total
         print ""
         printf "- p99: mean %.1f ms, worst round %.1f ms — %s\n", sp99[t] / cnt[t] / 1000, worst[t] / 1000, (worst[t] <= goal * 1000 && serr[t] == 0 ? "MET" : "NOT MET")
+        if (slost[t] > 0) printf "- the node agent lost its session %d time(s) during these windows: the node showed OFFLINE (services UNKNOWN) until it reconnected\n", slost[t]
       }
     }' "$RAW"
   echo
   echo "Simulated engine calls over the whole run (\`GET /_sim/stats\`): \`$(jq -c .calls "$LOG_DIR/sim-stats.after.json")\`"
   echo
+  cat "$PROFILE_MD"
   echo "Server log lines at warning or above from the RUNNING check to the end (count, message start):"
   echo
   echo '```'

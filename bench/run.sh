@@ -312,19 +312,8 @@ done
 # runtime's counters and dotnet-trace samples the server's managed stacks (both tools pinned to
 # the wrk core). Output goes to the log directory; none of it enters the tables.
 # ------------------------------------------------------------------------------------------
-DIAG_VERSION=10.0.750501
+# diag_tool and hms are in lib.sh.
 PROFILED=()
-diag_tool() {
-  local name=$1
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
-  if [[ ! -x $OUT_DIR/tools/$name ]]; then
-    log "installing $name $DIAG_VERSION (dotnet tool) into bench/out/tools"
-    timeout 300 dotnet tool install "$name" --version "$DIAG_VERSION" --tool-path "$OUT_DIR/tools" >"$LOG_DIR/install-$name.log" 2>&1 \
-      || { log "could not install $name: $(tail -n 3 "$LOG_DIR/install-$name.log")"; return 1; }
-  fi
-  echo "$OUT_DIR/tools/$name"
-}
-hms() { printf '00:%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
 
 if [[ -n ${BENCH_PROFILE:-} ]]; then
   PROFILE_S=$(duration_seconds "${BENCH_PROFILE_DURATION:-20s}")
