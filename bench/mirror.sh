@@ -187,6 +187,17 @@ done
 sim_unexpected() { sim /_sim/stats | jq -r '.unexpected'; }
 [[ $(sim_unexpected) == 0 ]] || die "the reconciler called the simulated engine to change something (see $LOG_DIR/sim.log)"
 log "all $TOTAL services RUNNING with one instance; the reconciler changed nothing"
+# The agent's stats sampler (when the server has one) reads the engine in the background too, as
+# it would in production: wait (bounded) for its first round to reach the first page.
+STATS_SAMPLED="n/a (the server has no Instance.stats)"
+for ((i = 0; i < 45; i++)); do
+  n=$(gql '{ query: "{ services(first: 100) { edges { node { instances { stats { memoryBytes } } } } } }" }' 2>/dev/null \
+    | jq '[.data.services.edges[].node.instances[] | select(.stats != null)] | length') || break
+  STATS_SAMPLED="$n of $PAGE services on the first page"
+  ((n == PAGE)) && break
+  sleep 1
+done
+log "stats sampled: $STATS_SAMPLED"
 sim /_sim/stats >"$LOG_DIR/sim-stats.before.json"
 LOG_MARK=$(wc -l <"$LOG_DIR/privatenexus.log")
 
@@ -292,7 +303,7 @@ for t in $PROFILE_TARGETS; do
       echo "Top frames below the GraphQL executor (inclusive share of request-thread samples; full list in \`$t.top.txt\`):"
       echo
       echo '```'
-      awk '/^Top .* inclusive/ { on = 1; next } on && /^$/ { exit } on && /ExecuteNodeAsync/ { go = 1; next } on && go' "$LOG_DIR/$t.top.txt" | head -n 25
+      awk '/^Top .* inclusive/ { on = 1; next } on && /^$/ { exit } on && /ExecuteNodeAsync/ { go = 1; next } on && go && ++k <= 25' "$LOG_DIR/$t.top.txt"
       echo '```'
       echo
     } >>"$PROFILE_MD"
@@ -323,7 +334,7 @@ mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
   echo "- PrivateNexus (Release, SQLite, engine on, \`PNX_ENGINE__REGISTER_LOCAL_NODE=false\`, default resync 30 s / reconcile 15 s) pinned to core $SERVER_CPU;"
   echo "  wrk and the simulated engine pinned to core $LOAD_CPU: \`wrk -t1 -c$CONNECTIONS -d$DURATION --latency -s wrk/post.lua\`, bearer JWT"
   echo "- mirror: 1 node (simulated engine), $MIRROR_CLIENTS clients × $MIRROR_SERVICES services = $TOTAL services, one running container each;"
-  echo "  node after the rounds: $node_after; unexpected (mutating) calls to the engine: $UNEXPECTED"
+  echo "  node after the rounds: $node_after; unexpected (mutating) calls to the engine: $UNEXPECTED; stats sampled before the load: $STATS_SAMPLED"
   echo "- warm-up $WARMUP per target, then $ROUNDS rounds of $DURATION per target, A B A B; CLK_TCK $CLK_TCK"
   echo
   echo "## Targets"

@@ -39,12 +39,16 @@ public sealed partial class Engine
     private readonly byte[] _info;
     private readonly byte[] _image;
     private readonly ConcurrentDictionary<string, long> _calls = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _started;
     private long _unexpected;
 
     public Engine(Seed seed, TimeProvider time)
     {
+        _time = time;
         var now = time.GetUtcNow();
         var started = now.AddMinutes(-5);
+        _started = started;
         var imageId = "sha256:" + Hash(seed.Image);
         foreach (var client in seed.Containers.GroupBy(c => (c.ClientId, c.ClientSlug)))
         {
@@ -159,7 +163,7 @@ public sealed partial class Engine
                 },
                 Mounts = Array.Empty<object>(),
             });
-            var container = new SimContainer(id, labels, listed, inspected, Running: true);
+            var container = new SimContainer(id, name, labels, listed, inspected, Running: true);
             if (!_byId.TryAdd(id, container))
             {
                 throw new InvalidDataException($"seed lists service {seeded.ServiceId} replica {seeded.Replica} twice");
@@ -249,6 +253,9 @@ public sealed partial class Engine
             case "GET /containers/{id}/json":
                 await InspectContainerAsync(context, segments[1]);
                 return;
+            case "GET /containers/{id}/stats":
+                await StatsAsync(context, logger, segments[1]);
+                return;
             case "GET /events":
                 await EventsAsync(context, logger, stopping);
                 return;
@@ -298,6 +305,7 @@ public sealed partial class Engine
             ["events"] => "GET /events",
             ["containers", "json"] => "GET /containers/json",
             ["containers", _, "json"] => "GET /containers/{id}/json",
+            ["containers", _, "stats"] => "GET /containers/{id}/stats",
             ["networks"] => "GET /networks",
             ["networks", _] => "GET /networks/{id}",
             ["images", .., "json"] when s.Length >= 3 => "GET /images/{name}/json",
@@ -329,6 +337,67 @@ public sealed partial class Engine
         }
 
         return NotFound(context, $"No such container: {idOrName}");
+    }
+
+    /// <summary>
+    /// One reading of a container's counters, as Docker answers `stream=false` (the node agent's stats
+    /// sampler asks with `one-shot=true`, so there is no previous CPU reading). The counters grow with
+    /// time — about 1 % of one CPU — so two readings give the sampler a CPU share to compute. Streaming
+    /// is not simulated (refused as unexpected).
+    /// </summary>
+    private async Task StatsAsync(HttpContext context, ILogger logger, string idOrName)
+    {
+        if (IsTrue(context.Request.Query["stream"].ToString() is { Length: > 0 } stream ? stream : "1"))
+        {
+            var count = Interlocked.Increment(ref _unexpected);
+            logger.LogWarning("UNEXPECTED call #{Count}: streamed stats for {Container}; only stream=false is simulated", count, idOrName);
+            await Write(context, 400, JsonSerializer.SerializeToUtf8Bytes(new { message = "simulated engine: only stream=false stats" }));
+            return;
+        }
+
+        if (!_byId.TryGetValue(idOrName, out var container))
+        {
+            await NotFound(context, $"No such container: {idOrName}");
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var up = (ulong)Math.Max(0, (now - _started).Ticks) * 100; // ns since start
+        const ulong cpus = 2;
+        var total = up / 100;                                          // 1 % of one CPU
+        var memory = 24UL * 1024 * 1024;
+        var empty = new { cpu_usage = new { total_usage = 0UL, usage_in_kernelmode = 0UL, usage_in_usermode = 0UL }, throttling_data = new { periods = 0, throttled_periods = 0, throttled_time = 0 } };
+        await Write(context, 200, JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            read = now.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+            preread = "0001-01-01T00:00:00Z",
+            pids_stats = new { current = 1, limit = 4096 },
+            blkio_stats = new
+            {
+                io_service_bytes_recursive = new[]
+                {
+                    new { major = 8, minor = 0, op = "read", value = 1_048_576UL },
+                    new { major = 8, minor = 0, op = "write", value = 65_536UL },
+                },
+            },
+            num_procs = 0,
+            storage_stats = new { },
+            cpu_stats = new
+            {
+                cpu_usage = new { total_usage = total, usage_in_kernelmode = total / 4, usage_in_usermode = total - (total / 4) },
+                system_cpu_usage = 1_000_000_000_000UL + (up * cpus),
+                online_cpus = cpus,
+                throttling_data = new { periods = 0, throttled_periods = 0, throttled_time = 0 },
+            },
+            precpu_stats = empty,
+            memory_stats = new { usage = memory + (4UL * 1024 * 1024), stats = new Dictionary<string, ulong> { ["inactive_file"] = 4UL * 1024 * 1024 }, limit = 64UL * 1024 * 1024 },
+            name = "/" + container.Name,
+            id = container.Id,
+            networks = new Dictionary<string, object>
+            {
+                ["eth0"] = new { rx_bytes = 2048UL, rx_packets = 16UL, rx_errors = 0UL, rx_dropped = 0UL, tx_bytes = 1024UL, tx_packets = 8UL, tx_errors = 0UL, tx_dropped = 0UL },
+            },
+        }));
     }
 
     private async Task ListNetworksAsync(HttpContext context, ILogger logger)
@@ -464,7 +533,7 @@ public sealed partial class Engine
     [GeneratedRegex(@"^/v[0-9]+\.[0-9]+(?=/)")]
     private static partial Regex VersionPrefix();
 
-    private sealed record SimContainer(string Id, Dictionary<string, string> Labels, byte[] Listed, byte[] Inspected, bool Running);
+    private sealed record SimContainer(string Id, string Name, Dictionary<string, string> Labels, byte[] Listed, byte[] Inspected, bool Running);
 
     private sealed record SimNetwork(string Id, string Name, Dictionary<string, string> Labels, byte[] Inspected);
 }

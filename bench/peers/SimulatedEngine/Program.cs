@@ -1,8 +1,9 @@
 // Benchmark peer: a simulated Docker engine for the state-mirror benchmark (bench/mirror.sh).
 // Serves, on a unix socket, just enough of the Docker Engine API for PrivateNexus's node agent
 // to consider the node online and converged: version, info, container list (honouring `all` and
-// the label filters the agent sends), container inspect, an event stream that stays open and
-// silent, networks (list/inspect: the per-client networks exist) and image inspect (exists).
+// the label filters the agent sends), container inspect, one-shot container stats (what the
+// agent's stats sampler reads), an event stream that stays open and silent, networks
+// (list/inspect: the per-client networks exist) and image inspect (exists).
 // Its containers come from a seed file the benchmark writes from the services it created.
 // Anything that would change the engine (create, start, stop, kill, remove, pull …) is answered
 // with an error and logged as UNEXPECTED: if the reconciler tries to change something, the seed
