@@ -36,12 +36,18 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
     /// <summary>All our containers (running or not), inspected for health and restart counts.</summary>
     public async Task<Dictionary<string, ContainerState>> ListOursAsync(CancellationToken cancellationToken)
     {
-        using var bounded = Bounded(cancellationToken);
-        var listed = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = OursFilter() }, bounded.Token);
+        IList<ContainerListResponse> listed;
+        using (var bounded = Bounded(cancellationToken))
+        {
+            listed = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = OursFilter() }, bounded.Token);
+        }
+
+        // Each inspect has its own timeout: a thousand containers on a busy engine may take longer
+        // in total than one call is allowed, and that is not the engine failing.
         var result = new Dictionary<string, ContainerState>(StringComparer.Ordinal);
         foreach (var container in listed)
         {
-            if (await InspectAsync(container.ID, bounded.Token) is { } state)
+            if (await InspectAsync(container.ID, cancellationToken) is { } state)
             {
                 result[state.Id] = state;
             }

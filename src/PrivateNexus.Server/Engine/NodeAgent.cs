@@ -190,7 +190,17 @@ public sealed class NodeAgent(
 
             if (time.GetUtcNow() >= nextResync)
             {
-                await ResyncAsync(engine, cancellationToken);
+                try
+                {
+                    await ResyncAsync(engine, cancellationToken);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The event stream still runs: the node is slow, not gone. Readers see it as degraded.
+                    logger.LogWarning("Resync of node {Node} failed: {Error}", nodeId, ex.Message);
+                    mirror.Update(nodeId, n => n with { Status = NodeStatus.Degraded, LastError = ex.Message });
+                }
+
                 nextResync = time.GetUtcNow() + options.ResyncInterval;
             }
         }
