@@ -28,6 +28,11 @@ public sealed class NodeAgent(
     private readonly StatsSampler _stats = new(nodeId, mirror, options, time, logger);
     private long? _since;
 
+    // Events count up; each container remembers the count of its latest event. A resync keeps the
+    // mirror's entry for any container an event touched while the resync was reading the engine.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _touched = new(StringComparer.Ordinal);
+    private long _events;
+
     public Guid NodeId => nodeId;
 
     /// <summary>Asks for a reconcile pass as soon as possible (coalesced).</summary>
@@ -89,17 +94,47 @@ public sealed class NodeAgent(
 
     private async Task ResyncAsync(EngineCalls engine, CancellationToken cancellationToken)
     {
+        var started = Interlocked.Read(ref _events);
         var info = await engine.InfoAsync(cancellationToken);
         var containers = await engine.ListOursAsync(cancellationToken);
         var now = time.GetUtcNow();
-        mirror.Update(nodeId, n => n with
+        mirror.Update(nodeId, n =>
         {
-            Status = NodeStatus.Online,
-            LastSeenAt = now,
-            LastError = null,
-            Engine = info,
-            Containers = System.Collections.Immutable.ImmutableDictionary.CreateRange(StringComparer.Ordinal, containers),
+            // What an event saw during the resync is newer than what the resync read: keep it.
+            foreach (var (id, seen) in _touched)
+            {
+                if (seen <= started)
+                {
+                    continue;
+                }
+
+                if (n.Containers.TryGetValue(id, out var newer))
+                {
+                    containers[id] = newer;
+                }
+                else
+                {
+                    containers.Remove(id);
+                }
+            }
+
+            return n with
+            {
+                Status = NodeStatus.Online,
+                LastSeenAt = now,
+                LastError = null,
+                Engine = info,
+                Containers = System.Collections.Immutable.ImmutableDictionary.CreateRange(StringComparer.Ordinal, containers),
+            };
         });
+
+        foreach (var (id, seen) in _touched)
+        {
+            if (seen <= started)
+            {
+                _touched.TryRemove(new KeyValuePair<string, long>(id, seen));
+            }
+        }
     }
 
     /// <summary>Follows container events until the stream breaks; resumes from the last event seen.</summary>
@@ -138,6 +173,8 @@ public sealed class NodeAgent(
 
     private async Task OnContainerEventAsync(EngineCalls engine, string containerId, string action, CancellationToken cancellationToken)
     {
+        // Marked before reading the engine, so a resync finishing meanwhile defers to this event.
+        _touched[containerId] = Interlocked.Increment(ref _events);
         var before = mirror.Node(nodeId).Containers.GetValueOrDefault(containerId);
         var (state, stopping) = action == "destroy" ? (null, false) : await engine.InspectStoppingAsync(containerId, cancellationToken);
         var now = time.GetUtcNow();
