@@ -50,6 +50,4 @@ public sealed class DatabaseMigrator(PnxDbContext db, ILogger<DatabaseMigrator> 
                 $"The database was migrated by a newer PrivateNexus ({string.Join(", ", unknown)}). Upgrade the server; downgrades are not supported.");
         }
     }
-
-    public string? CurrentSchemaVersion() => db.Database.GetMigrations().LastOrDefault();
 }

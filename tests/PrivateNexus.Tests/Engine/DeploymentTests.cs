@@ -112,6 +112,20 @@ public sealed class DeploymentTests : AppTests
     }
 
     [Fact]
+    public async Task A_suspended_clients_services_stop_and_show_stopped_and_run_again_on_resume()
+    {
+        var (admin, id) = await ServiceAsync();
+        await UntilAsync(admin, id, s => s["status"]!.GetValue<string>() == "RUNNING", "the service runs");
+        var clientId = (await admin.DataAsync("query($id: ID!) { service(id: $id) { clientId } }", new { id }))["service"]!["clientId"]!.GetValue<string>();
+
+        await admin.DataAsync("mutation($id: ID!) { suspendClient(id: $id) { status } }", new { id = clientId });
+        await UntilAsync(admin, id, s => s["status"]!.GetValue<string>() == "STOPPED", "the suspended client's service shows stopped");
+
+        await admin.DataAsync("mutation($id: ID!) { resumeClient(id: $id) { status } }", new { id = clientId });
+        await UntilAsync(admin, id, s => s["status"]!.GetValue<string>() == "RUNNING", "the service runs again");
+    }
+
+    [Fact]
     public async Task A_newer_change_supersedes_an_open_deployment()
     {
         var (admin, id) = await ServiceAsync();

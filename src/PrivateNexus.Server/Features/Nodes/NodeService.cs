@@ -25,6 +25,21 @@ public sealed class NodeService(
         return await db.Nodes.AsNoTracking().OrderBy(n => n.Name).ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The nodes services are placed on, for callers who may see nodes; for everyone else nothing
+    /// (not a refusal: a client's people simply do not see where their services run).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, Node>> PlacementsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var actor = await rules.RequireAuthenticatedAsync(cancellationToken);
+        if (!Rulebook.AllowsPlatform(actor, Permission.NodeRead))
+        {
+            return new Dictionary<Guid, Node>();
+        }
+
+        return await db.Nodes.AsNoTracking().Where(n => ids.Contains(n.Id)).ToDictionaryAsync(n => n.Id, cancellationToken);
+    }
+
     public async Task<Node> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await rules.RequirePlatformAsync(Permission.NodeRead, AuditTarget.Of("node", id), cancellationToken);

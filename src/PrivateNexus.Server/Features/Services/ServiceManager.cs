@@ -25,13 +25,16 @@ public sealed class ServiceManager(
     ServiceRuntime runtime,
     TimeProvider time)
 {
+    /// <summary>Services as read for callers: with their client, whose status (suspended) decides the live status.</summary>
+    private IQueryable<Service> ServicesWithClient => db.Services.Include(s => s.Client);
+
     /// <summary>A status filter reads this many services at most before filtering by live status.</summary>
     private const int MaxStatusFilterRows = 10_000;
 
     public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
-        var query = db.Services.AsNoTracking();
+        var query = ServicesWithClient.AsNoTracking();
         if (visible is not null)
         {
             query = query.Where(s => visible.Contains(s.ClientId));
@@ -82,7 +85,7 @@ public sealed class ServiceManager(
     {
         var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
         var wanted = visible is null ? clientIds : clientIds.Where(visible.Contains).ToList();
-        var services = await db.Services.AsNoTracking()
+        var services = await ServicesWithClient.AsNoTracking()
             .Where(s => wanted.Contains(s.ClientId))
             .OrderBy(s => s.Name).ThenBy(s => s.Id)
             .ToListAsync(cancellationToken);
@@ -91,7 +94,7 @@ public sealed class ServiceManager(
 
     public async Task<Service> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        var service = await db.Services.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        var service = await ServicesWithClient.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         await rules.RequireClientAsync(service?.ClientId ?? Guid.Empty, Permission.ServiceRead, AuditTarget.Of("service", id, service?.ClientId), "Service", cancellationToken);
         return service ?? throw DomainException.NotFound("Service");
     }
@@ -255,7 +258,7 @@ public sealed class ServiceManager(
 
     private async Task<(Service Service, Actor Actor)> LoadForAsync(Guid id, Permission permission, CancellationToken cancellationToken)
     {
-        var service = await db.Services.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        var service = await ServicesWithClient.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         var actor = await rules.RequireClientAsync(service?.ClientId ?? Guid.Empty, permission, AuditTarget.Of("service", id, service?.ClientId), "Service", cancellationToken);
         return (service ?? throw DomainException.NotFound("Service"), actor);
     }

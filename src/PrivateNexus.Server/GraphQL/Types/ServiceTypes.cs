@@ -28,19 +28,9 @@ public sealed class ServiceType : ObjectGraphType<Service>
                 .Load(context.Source.ClientId));
         Field<NodeType>("node")
             .Description("The node it is placed on; null for callers who may not see nodes.")
-            .ResolveAsync(async context =>
-            {
-                var actor = await context.Svc<CurrentActor>().GetAsync(context.CancellationToken);
-                if (!Rulebook.AllowsPlatform(actor, Permission.NodeRead))
-                {
-                    return null;
-                }
-
-                return await context.Svc<BatchLoaders>()
-                    .Get<Guid, Node>("nodes", async (ids, ct) =>
-                        (await context.Svc<NodeService>().ListAsync(ct)).Where(n => ids.Contains(n.Id)).ToDictionary(n => n.Id))
-                    .Load(context.Source.NodeId).GetResultAsync(context.CancellationToken);
-            });
+            .Resolve(context => context.Svc<BatchLoaders>()
+                .Get<Guid, Node>("service.nodes", (ids, ct) => context.Svc<NodeService>().PlacementsAsync(ids, ct))
+                .Load(context.Source.NodeId));
         Field<NonNullGraphType<ServiceStatusType>>("status")
             .Description("Live, from the state mirror (never waits on the engine).")
             .Resolve(c => c.Svc<ServiceRuntime>().Status(c.Source));
