@@ -124,15 +124,4 @@ public sealed class DeploymentTests : AppTests
         await admin.DataAsync("mutation($id: ID!) { resumeClient(id: $id) { status } }", new { id = clientId });
         await UntilAsync(admin, id, s => s["status"]!.GetValue<string>() == "RUNNING", "the service runs again");
     }
-
-    [Fact]
-    public async Task A_newer_change_supersedes_an_open_deployment()
-    {
-        var (admin, id) = await ServiceAsync();
-        await admin.DataAsync("mutation($id: ID!) { stopService(id: $id) { id } }", new { id });
-        var deployments = await admin.DataAsync("query($id: ID!) { service(id: $id) { deployments { edges { node { kind status } } } } }", new { id });
-        var create = deployments["service"]!["deployments"]!["edges"]!.AsArray().Select(e => e!["node"]!).Single(d => d["kind"]!.GetValue<string>() == "CREATE");
-        Assert.Contains(create["status"]!.GetValue<string>(), new[] { "SUPERSEDED", "SUCCEEDED" });
-        await UntilAsync(admin, id, s => s["latestDeployment"]!["kind"]!.GetValue<string>() == "STOP" && DeploymentStatus(s) == "SUCCEEDED", "the stop finishes");
-    }
 }

@@ -135,6 +135,25 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
         Assert.Equal("FORBIDDEN", (await owner.SendAsync(CreateService, new { input = new { clientId, name = "agent3", spec, policyOverride = true } })).ErrorCode);
     }
 
+    /// <summary>Here no node agent runs, so deployments stay open and superseding them is deterministic.</summary>
+    [Fact]
+    public async Task Every_change_opens_a_deployment_and_a_newer_one_supersedes_the_open_one()
+    {
+        var (admin, clientId) = await ClientAsync();
+        var id = (await admin.CreateServiceAsync(clientId, "web"))["id"]!.GetValue<string>();
+        var created = (await admin.DataAsync("query($id: ID!) { service(id: $id) { latestDeployment { id kind status revision } } }", new { id }))["service"]!["latestDeployment"]!;
+        Assert.Equal("CREATE", created["kind"]!.GetValue<string>());
+        Assert.Equal("PENDING", created["status"]!.GetValue<string>());
+
+        await admin.DataAsync("mutation($id: ID!) { stopService(id: $id) { id } }", new { id });
+        var all = (await admin.DataAsync("query($id: ID!) { service(id: $id) { deployments { edges { node { kind status } } } } }", new { id }))["service"]!["deployments"]!["edges"]!.AsArray();
+        Assert.Equal(["STOP", "CREATE"], all.Select(e => e!["node"]!["kind"]!.GetValue<string>()));
+        Assert.Equal(["PENDING", "SUPERSEDED"], all.Select(e => e!["node"]!["status"]!.GetValue<string>()));
+
+        var byId = await admin.DataAsync("query($id: ID!) { deployment(id: $id) { status } }", new { id = created["id"]!.GetValue<string>() });
+        Assert.Equal("SUPERSEDED", byId["deployment"]!["status"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Service_count_quota_is_enforced()
     {
