@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Events;
 using PrivateNexus.Server.Features.Memberships;
 using PrivateNexus.Server.Features.Users;
 
@@ -20,7 +21,7 @@ public sealed record PrincipalSnapshot(
 /// Every feature service that changes a role, membership, status or automation client calls
 /// <see cref="Invalidate"/> in the same request, so a change takes effect on the next request.
 /// </summary>
-public sealed class ActorDirectory(IMemoryCache cache, IServiceScopeFactory scopes)
+public sealed class ActorDirectory(IMemoryCache cache, IServiceScopeFactory scopes, EventBus bus)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
@@ -80,9 +81,14 @@ public sealed class ActorDirectory(IMemoryCache cache, IServiceScopeFactory scop
             return new PrincipalSnapshot(app.DisplayName, null, app.DisplayName, app.RevokedAt is null, platformRole, roles);
         });
 
-    public void InvalidateUser(Guid userId) => cache.Remove(Key("user", userId.ToString()));
+    /// <summary>Drops the user's snapshot here and, through the bus, on every other replica; open subscriptions re-check.</summary>
+    public void InvalidateUser(Guid userId) => bus.Publish(new PrincipalChanged(PrincipalKind.User, userId.ToString()));
 
-    public void InvalidateApplication(string clientIdentifier) => cache.Remove(Key("app", clientIdentifier));
+    public void InvalidateApplication(string clientIdentifier) => bus.Publish(new PrincipalChanged(PrincipalKind.Application, clientIdentifier));
+
+    /// <summary>Called for every <see cref="PrincipalChanged"/>, local or from another replica.</summary>
+    internal void Forget(PrincipalChanged change) =>
+        cache.Remove(Key(change.Kind == PrincipalKind.User ? "user" : "app", change.Id));
 
     private static string Key(string kind, string id) => $"pnx:actor:{kind}:{id}";
 }

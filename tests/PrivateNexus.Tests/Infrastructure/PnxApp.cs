@@ -47,6 +47,11 @@ public abstract class PnxApp : IAsyncLifetime
             // Only the engine suite runs node agents, against the test Docker engine; other suites' nodes are paper.
             ["Pnx:Engine:Enabled"] = "false",
             ["Pnx:Engine:RegisterLocalNode"] = "false",
+
+            // Sockets: short protocol timers so their tests wait seconds, and room for every parallel suite's admin sockets.
+            ["Pnx:Realtime:ConnectionInitTimeout"] = "00:00:02",
+            ["Pnx:Realtime:KeepAliveInterval"] = "00:00:02",
+            ["Pnx:Realtime:MaxConnectionsPerUser"] = "1000",
         };
         foreach (var (key, value) in Settings)
         {
