@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using PrivateNexus.Tests.Infrastructure;
+
+namespace PrivateNexus.Tests.Realtime;
+
+/// <summary>
+/// Several server replicas behind one load balancer: what happens on one reaches subscribers
+/// on the others through Redis; without Redis each keeps serving on its own, and recovers.
+/// </summary>
+public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
+{
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+
+    [Fact]
+    public async Task A_change_made_through_replica_A_reaches_a_subscriber_on_replica_B()
+    {
+        pair.RequireAvailable();
+        var adminA = await pair.A.AdminAsync();
+
+        // A token issued by A is good on B (keys in the shared database).
+        await using var onB = await ReadyAuditSubscriberAsync(pair.B, adminA.Token!);
+        var clientId = await adminA.CreateClientAsync(Unique("pair"));
+        var seen = await WebSocketProtocolTests.NextUntilAsync(onB, "a", e => e["targetId"]?.GetValue<string>() == clientId);
+        Assert.Equal("client.create", seen["action"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_membership_removed_through_A_is_effective_on_B_at_once()
+    {
+        pair.RequireAvailable();
+        var adminA = await pair.A.AdminAsync();
+        var client = await adminA.CreateClientAsync(Unique("roles"));
+        var email = $"{Unique("m")}@example.test";
+        var userId = await adminA.CreateUserAsync(email);
+        await adminA.AddMemberAsync(client, email, "MEMBER");
+        var memberOnB = await pair.B.SignedInAsync(email, AdminActions.Password);
+
+        // B caches the member's roles on first use …
+        var before = await memberOnB.SendAsync("query($id: ID!) { client(id: $id) { id } }", new { id = client });
+        Assert.Null(before.Errors);
+
+        // … and forgets them the moment A changes them (not after the cache's 5 minutes).
+        await adminA.DataAsync("mutation($c: ID!, $u: ID!) { removeMember(clientId: $c, userId: $u) }", new { c = client, u = userId });
+        Assert.True(await Eventually.TrueAsync(
+            async () => (await memberOnB.SendAsync("query($id: ID!) { client(id: $id) { id } }", new { id = client })).ErrorCode == "NOT_FOUND",
+            TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Redis_stopped_mid_run_degrades_readiness_without_breaking_either_replica_and_service_resumes_when_it_returns()
+    {
+        pair.RequireAvailable();
+        var adminA = await pair.A.AdminAsync();
+        var adminB = await pair.B.AdminAsync();
+        await using var onB = await ReadyAuditSubscriberAsync(pair.B, adminA.Token!);
+        await using var onA = await ReadyAuditSubscriberAsync(pair.A, adminA.Token!);
+
+        pair.StopRedis();
+        try
+        {
+            Assert.True(await Eventually.TrueAsync(async () => await ReadyAsync(pair.A) == "Degraded", TimeSpan.FromSeconds(15)));
+
+            // Both replicas still answer queries and mutations; A's own subscribers still hear A's changes.
+            await adminB.DataAsync("{ me { id } }");
+            var during = await adminA.CreateClientAsync(Unique("no-redis"));
+            var local = await WebSocketProtocolTests.NextUntilAsync(onA, "a", e => e["targetId"]?.GetValue<string>() == during);
+            Assert.Equal("client.create", local["action"]!.GetValue<string>());
+        }
+        finally
+        {
+            await pair.StartRedisAsync();
+        }
+
+        Assert.True(await Eventually.TrueAsync(async () => await ReadyAsync(pair.A) == "Healthy" && await ReadyAsync(pair.B) == "Healthy", TimeSpan.FromSeconds(30)));
+
+        // Across replicas again (B's subscription survived the outage: the bus re-subscribed by itself).
+        var after = await adminA.CreateClientAsync(Unique("redis-back"));
+        var seen = await WebSocketProtocolTests.NextUntilAsync(onB, "a", e => e["targetId"]?.GetValue<string>() == after);
+        Assert.Equal("client.create", seen["action"]!.GetValue<string>());
+    }
+
+    private static async Task<string> ReadyAsync(PnxApp app)
+    {
+        using var http = app.Http();
+        using var response = await http.GetAsync("/readyz", TestContext.Current.CancellationToken);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<GraphQLWsClient> ReadyAuditSubscriberAsync(PnxApp app, string token)
+    {
+        var ws = await GraphQLWsClient.ReadyAsync(app, token);
+        await ws.SubscribeAsync("a", "subscription { auditEventAdded { action targetId } }");
+        await ws.SendAsync(new { type = "ping" });
+        Assert.Equal("pong", (await ws.ReceiveAsync())!["type"]!.GetValue<string>());
+        return ws;
+    }
+}
