@@ -34,9 +34,7 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
     public IObservable<object?> Create<TEvent>(IResolveFieldContext context, EventFeed<TEvent> feed, object? initial = null)
         where TEvent : PnxEvent
     {
-        var subscriber = context.UserContext.TryGetValue(Subscriber.Key, out var value) && value is Subscriber s
-            ? s
-            : throw DomainException.BadInput("subscription", "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.");
+        var subscriber = SubscriberOf(context);
 
         return Observable.Create<object?>(async (observer, cancellationToken) =>
         {
@@ -83,6 +81,29 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
             }
         });
     }
+
+    /// <summary>The subscriber of this (WebSocket) operation; over HTTP there is none and subscribing is refused.</summary>
+    public static Subscriber SubscriberOf(IResolveFieldContext context) =>
+        context.UserContext.TryGetValue(Subscriber.Key, out var value) && value is Subscriber s
+            ? s
+            : throw DomainException.BadInput("subscription", "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.");
+
+    /// <summary>The subscriber's actor now (its roles as of the latest change), for streams that re-check as they go.</summary>
+    public async Task<Actor> ActorAsync(Subscriber subscriber, CancellationToken cancellationToken)
+    {
+        await using var scope = CreateScope(subscriber);
+        return await scope.ServiceProvider.GetRequiredService<CurrentActor>().GetAsync(cancellationToken);
+    }
+
+    /// <summary>A stream that is not made of bus events (followed logs): each item resolved in its own scope, as events are.</summary>
+    public IObservable<object?> FromAsyncEnumerable<T>(Subscriber subscriber, IAsyncEnumerable<T> items) =>
+        Observable.Create<object?>(async (observer, cancellationToken) =>
+        {
+            await foreach (var item in items.WithCancellation(cancellationToken))
+            {
+                observer.OnNext(new ScopedEvent(CreateScope(subscriber), item));
+            }
+        });
 
     private AsyncServiceScope CreateScope(Subscriber subscriber)
     {

@@ -93,6 +93,19 @@ public sealed class SubscriptionType : ObjectGraphType
                     CoalesceKey: e => e.NodeId));
             });
 
+        Field<NonNullGraphType<ServiceLogLineType>>("serviceLogs")
+            .Description("A service's log lines as its containers write them (each instance, and new ones as they start), after the last `tail` lines of each. Owners, members and platform staff.")
+            .Argument<NonNullGraphType<IdGraphType>>("serviceId")
+            .Argument<IntGraphType>("tail", a => { a.DefaultValue = ServiceLogFollower.DefaultTail; a.Description = $"Lines of history per instance first, 0–{ServiceLogReader.MaxTail}."; })
+            .ResolveStreamAsync(async c =>
+            {
+                var streams = c.Svc<EventStreams>();
+                var subscriber = EventStreams.SubscriberOf(c);
+                var lines = await c.Svc<ServiceLogFollower>().FollowAsync(
+                    c.GetId("serviceId"), c.GetArgument<int?>("tail"), ct => streams.ActorAsync(subscriber, ct), c.CancellationToken);
+                return streams.FromAsyncEnumerable(subscriber, lines);
+            });
+
         Field<NonNullGraphType<AuditEventType>>("auditEventAdded")
             .Description("Each audit event as it is written: all of them for admins, a client's for its owners.")
             .Argument<IdGraphType>("clientId")
