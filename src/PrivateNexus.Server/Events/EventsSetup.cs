@@ -1,7 +1,11 @@
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Hosting;
+using StackExchange.Redis;
 
 namespace PrivateNexus.Server.Events;
 
@@ -24,6 +28,16 @@ public static class EventsSetup
         services.AddHostedService<MirrorPublisher>();
         services.AddHostedService<CacheInvalidation>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+
+        // HybridCache: in memory, with Redis as its second level when configured (shared by replicas).
+        services.AddHybridCache();
+        services.AddSingleton<IDistributedCache>(sp => sp.GetService<RedisConnection>() is { } redis
+            ? new RedisCache(new RedisCacheOptions
+            {
+                InstanceName = "privatenexus:cache:",
+                ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(redis.Multiplexer),
+            })
+            : new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
         return services;
     }
 }

@@ -80,6 +80,9 @@ public sealed class RedisConnection : IDisposable
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 3000;
         options.ConnectRetry = 1;
+
+        // While disconnected, fail at once instead of queueing: callers (bus, cache, rate limits) fall back to local.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ClientName ??= "privatenexus";
         return options;
     }

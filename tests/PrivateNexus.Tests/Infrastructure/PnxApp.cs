@@ -82,6 +82,9 @@ public abstract class PnxApp : IAsyncLifetime
     /// </summary>
     public abstract Task<string?> ReadStoredAsync(string table, string column, string id);
 
+    /// <summary>The server's own services: only for tests of a seam that HTTP cannot reach (e.g. a shared rate limiter), never to arrange or act.</summary>
+    public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("The server has not started.");
+
     /// <summary>A plain HTTP client for this server; no cookies, no redirects followed.</summary>
     public HttpClient Http() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
 

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Realtime;
@@ -77,6 +77,49 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
         var after = await adminA.CreateClientAsync(Unique("redis-back"));
         var seen = await WebSocketProtocolTests.NextUntilAsync(onB, "a", e => e["targetId"]?.GetValue<string>() == after);
         Assert.Equal("client.create", seen["action"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Failed_sign_ins_spread_over_both_replicas_lock_the_account_on_both()
+    {
+        pair.RequireAvailable();
+        var email = $"{Unique("lock")}@example.test";
+        await (await pair.A.AdminAsync()).CreateUserAsync(email);
+        var onA = new OAuthFlow(pair.A.BaseAddress);
+        var onB = new OAuthFlow(pair.B.BaseAddress);
+        for (var i = 0; i < 5; i++)
+        {
+            await (i % 2 == 0 ? onA : onB).TrySignInAsync(email, "wrong-password-" + i);
+        }
+
+        foreach (var flow in new[] { onA, onB })
+        {
+            var (tokens, error) = await flow.TrySignInAsync(email, AdminActions.Password);
+            Assert.Null(tokens);
+            Assert.Contains("locked", error, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task A_rate_limit_counted_in_Redis_allows_its_permits_once_across_replicas()
+    {
+        pair.RequireAvailable();
+
+        // Two limiters as two replicas build them, on the pair's Redis: together they allow 5, not 10.
+        var key = "test:" + Guid.NewGuid().ToString("N");
+        var granted = 0;
+        foreach (var replica in new[] { pair.A, pair.B })
+        {
+            var shared = replica.Services.GetRequiredService<PrivateNexus.Server.Identity.SharedRateLimits>();
+            using var limiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(k => shared.FixedWindow(k, 5, TimeSpan.FromMinutes(1)));
+            for (var i = 0; i < 5; i++)
+            {
+                using var lease = await limiter.AcquireAsync(key, 1, TestContext.Current.CancellationToken);
+                granted += lease.IsAcquired ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(5, granted);
     }
 
     private static async Task<string> ReadyAsync(PnxApp app)
