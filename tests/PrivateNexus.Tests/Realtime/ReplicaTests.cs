@@ -122,6 +122,31 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
         Assert.Equal(5, granted);
     }
 
+    [Fact]
+    public async Task Exactly_one_replica_holds_a_node_lease_and_the_other_takes_over_when_it_lets_go()
+    {
+        pair.RequireAvailable();
+        var leasesA = pair.A.Services.GetRequiredService<PrivateNexus.Server.Engine.NodeLeases>();
+        var leasesB = pair.B.Services.GetRequiredService<PrivateNexus.Server.Engine.NodeLeases>();
+        var node = Guid.NewGuid();
+
+        // Both ask (enlisting the node), both try; one wins.
+        Assert.False(leasesA.Holds(node));
+        Assert.False(leasesB.Holds(node));
+        await leasesA.RefreshAsync();
+        await leasesB.RefreshAsync();
+        Assert.True(leasesA.Holds(node) ^ leasesB.Holds(node));
+
+        // The holder renews (still exactly one), then lets go: the other takes it on its next round.
+        await leasesA.RefreshAsync();
+        await leasesB.RefreshAsync();
+        var (holder, other) = leasesA.Holds(node) ? (leasesA, leasesB) : (leasesB, leasesA);
+        Assert.True(holder.Holds(node) && !other.Holds(node));
+        await holder.ReleaseAsync(node);
+        await other.RefreshAsync();
+        Assert.True(other.Holds(node));
+    }
+
     private static async Task<string> ReadyAsync(PnxApp app)
     {
         using var http = app.Http();
