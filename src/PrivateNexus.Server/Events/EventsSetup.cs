@@ -61,10 +61,11 @@ public sealed class RedisHealthCheck(IServiceProvider services) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var redis = services.GetService<RedisConnection>();
+        var subscribed = services.GetService<RedisEventTransport>()?.Subscribed ?? false;
         return Task.FromResult(redis switch
         {
             null => HealthCheckResult.Healthy("Redis not configured: in-process event bus and cache."),
-            { IsConnected: true } => HealthCheckResult.Healthy("Redis connected."),
+            { IsConnected: true } when subscribed => HealthCheckResult.Healthy("Redis connected."),
             _ => HealthCheckResult.Degraded("Redis unreachable: events do not reach other replicas and the shared cache is bypassed until it returns."),
         });
     }

@@ -16,7 +16,13 @@ public sealed class RedisEventTransport(RedisConnection redis, ILogger<RedisEven
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
     private readonly string _origin = Guid.NewGuid().ToString("N");
+    private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _queue;
+    private Action<PnxEvent>? _receive;
+    private Task? _subscribing;
+
+    /// <summary>The background subscription attempt (done once subscribed).</summary>
+    public Task? Subscribing => _subscribing;
     private long _sendFailures;
 
     public bool Connected => redis.IsConnected;
@@ -25,23 +31,46 @@ public sealed class RedisEventTransport(RedisConnection redis, ILogger<RedisEven
 
     public void Attach(Action<PnxEvent> receive)
     {
-        _queue = redis.Multiplexer.GetSubscriber().Subscribe(Channel);
-        _queue.OnMessage(message =>
+        _receive = receive;
+
+        // Not awaited: a server whose Redis is down at start starts anyway and subscribes once it can.
+        // After that, the multiplexer re-subscribes by itself whenever it reconnects.
+        _subscribing = Task.Run(SubscribeAsync);
+    }
+
+    private async Task SubscribeAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
         {
             try
             {
-                var envelope = JsonSerializer.Deserialize<Envelope>((byte[])message.Message!, JsonOptions);
-                if (envelope is { Event: { } @event } && envelope.Origin != _origin)
-                {
-                    receive(@event);
-                }
+                var queue = await redis.Multiplexer.GetSubscriber().SubscribeAsync(Channel);
+                queue.OnMessage(Handle);
+                _queue = queue;
+                return;
             }
-            catch (JsonException ex)
+            catch (RedisException)
             {
-                // Another version's event type, or garbage on our channel: skip it, keep listening.
-                logger.LogWarning("Skipped an unreadable event from Redis: {Error}", ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             }
-        });
+        }
+    }
+
+    private void Handle(ChannelMessage message)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<Envelope>((byte[])message.Message!, JsonOptions);
+            if (envelope is { Event: { } @event } && envelope.Origin != _origin)
+            {
+                _receive?.Invoke(@event);
+            }
+        }
+        catch (JsonException ex)
+        {
+            // Another version's event type, or garbage on our channel: skip it, keep listening.
+            logger.LogWarning("Skipped an unreadable event from Redis: {Error}", ex.Message);
+        }
     }
 
     public void Send(PnxEvent message)
@@ -58,7 +87,15 @@ public sealed class RedisEventTransport(RedisConnection redis, ILogger<RedisEven
         }
     }
 
-    public void Dispose() => _queue?.Unsubscribe();
+    /// <summary>Subscribed to the channel (false until Redis was first reached).</summary>
+    public bool Subscribed => _queue is not null;
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _queue?.Unsubscribe();
+        _stopping.Dispose();
+    }
 
     private sealed record Envelope(string Origin, PnxEvent Event);
 }

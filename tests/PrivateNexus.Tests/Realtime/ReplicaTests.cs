@@ -163,3 +163,69 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
         return ws;
     }
 }
+
+/// <summary>A server configured with a Redis that is not there (yet).</summary>
+public sealed class RedisLaterApp : PnxApp
+{
+    public int RedisPort { get; } = FreePort();
+
+    public override string Provider => "sqlite";
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Pnx:RedisUrl"] = $"redis://127.0.0.1:{RedisPort}",
+    };
+
+    public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Redis is an accelerator, not a dependency: a server starts without it and joins it when it comes.</summary>
+public sealed class RedisLaterTests(RedisLaterApp app) : IClassFixture<RedisLaterApp>
+{
+    [Fact]
+    public async Task A_server_whose_Redis_is_down_at_start_serves_and_reports_degraded_then_joins_it()
+    {
+        using var http = app.Http();
+        Assert.Equal("Degraded", await http.GetStringAsync("/readyz", TestContext.Current.CancellationToken));
+
+        // Its own subscribers hear its own changes meanwhile.
+        var admin = await app.AdminAsync();
+        await using var ws = await GraphQLWsClient.ReadyAsync(app, admin.Token!);
+        await ws.SubscribeAsync("a", "subscription { auditEventAdded { action targetId } }");
+        var clientId = await admin.CreateClientAsync($"later-{Guid.NewGuid():N}"[..20]);
+        var seen = await WebSocketProtocolTests.NextUntilAsync(ws, "a", e => e["targetId"]?.GetValue<string>() == clientId);
+        Assert.Equal("client.create", seen["action"]!.GetValue<string>());
+
+        var server = Environment.GetEnvironmentVariable("PNX_TEST_REDIS_SERVER");
+        if (server is null)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, "PNX_TEST_REDIS_SERVER must be set in CI.");
+            Assert.Skip("No redis-server; run scripts/test.sh.");
+        }
+
+        using var redis = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(server)
+        {
+            ArgumentList = { "--port", app.RedisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        try
+        {
+            Assert.True(await Eventually.TrueAsync(
+                async () => await http.GetStringAsync("/readyz", TestContext.Current.CancellationToken) == "Healthy",
+                TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            redis.Kill(entireProcessTree: true);
+            await redis.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}

@@ -86,8 +86,9 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
                     }
                 }
             }
-            catch (ChannelClosedException ex) when (ex.InnerException is SlowSubscriberException slow)
+            catch (SlowSubscriberException slow)
             {
+                // WaitToReadAsync rethrows the queue's completion error as it is (ReadAsync would wrap it).
                 observer.OnError(slow);
             }
         });
