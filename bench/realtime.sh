@@ -18,7 +18,10 @@ RT_BUS_RATE="${RT_BUS_RATE:-10000}"
 RT_BUS_SECONDS="${RT_BUS_SECONDS:-60}"
 RT_BUS_ROUNDS="${RT_BUS_ROUNDS:-1}"
 RT_BUS_MODES="${RT_BUS_MODES:-inprocess redis}"
-for v in RT_CONNECTIONS RT_EVENTS RT_ROUNDS RT_INTERVAL_MS RT_WARMUP_EVENTS RT_BUS_RATE RT_BUS_SECONDS RT_BUS_ROUNDS; do
+RT_BUS_CAPACITY="${RT_BUS_CAPACITY:-1024}"  # the subscriber's queue; 1024 is what a GraphQL subscription gets
+RT_PROFILE="${RT_PROFILE:-}"            # 1: dotnet-trace the server during the last fan-out round
+RT_PROFILE_SECONDS="${RT_PROFILE_SECONDS:-15}"
+for v in RT_CONNECTIONS RT_EVENTS RT_ROUNDS RT_INTERVAL_MS RT_WARMUP_EVENTS RT_BUS_RATE RT_BUS_SECONDS RT_BUS_ROUNDS RT_BUS_CAPACITY RT_PROFILE_SECONDS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number"
 done
 ((RT_CONNECTIONS >= 1 && RT_CONNECTIONS <= 5000)) || die "RT_CONNECTIONS must be 1..5000"
@@ -86,10 +89,25 @@ if [[ " $RT_PARTS " == *" fanout "* ]]; then
     echo "Server: Release, SQLite, \`ASPNETCORE_ENVIRONMENT=Production\`, \`${PNX_EXTRA_ENV[*]}\` (one admin token for every socket; the default limit is 20 sockets per user)."
     echo
   } >>"$REPORT"
+  [[ -n $RT_PROFILE ]] && { trace_tool=$(diag_tool dotnet-trace) || die "dotnet-trace unavailable"; }
   tool "$LOAD_CPU" fanout --url "$base/graphql" --token-file "$token_dir/tokens" --connections "$RT_CONNECTIONS" \
     --events "$RT_EVENTS" --rounds "$RT_ROUNDS" --interval-ms "$RT_INTERVAL_MS" --warmup-events "$RT_WARMUP_EVENTS" \
-    --server-pid "$server_pid" --json "$RAW_DIR/fanout.json" --md "$REPORT" >"$LOG_DIR/fanout.out" 2>"$LOG_DIR/fanout.err" \
-    || { tail -n 30 "$LOG_DIR/fanout.err" >&2; die "fan-out run failed"; }
+    --server-pid "$server_pid" --json "$RAW_DIR/fanout.json" --md "$REPORT" >"$LOG_DIR/fanout.out" 2>"$LOG_DIR/fanout.err" &
+  tool_pid=$!
+  if [[ -n $RT_PROFILE ]]; then
+    # The last round is sampled (and so perturbed: its row in the report says more than the others).
+    while kill -0 "$tool_pid" 2>/dev/null && ! grep -q "round $RT_ROUNDS: start" "$LOG_DIR/fanout.err"; do sleep 0.2; done
+    log "profile: dotnet-trace (dotnet-sampled-thread-time) on the server for ${RT_PROFILE_SECONDS}s, round $RT_ROUNDS"
+    taskset -c "$LOAD_CPU" timeout --kill-after=5 "$((RT_PROFILE_SECONDS + 60))" "$trace_tool" collect -p "$server_pid" \
+      --profile dotnet-sampled-thread-time --duration "$(hms "$RT_PROFILE_SECONDS")" \
+      -o "$LOG_DIR/fanout.nettrace" >"$LOG_DIR/fanout.trace.log" 2>&1 || log "profile: dotnet-trace failed (see fanout.trace.log)"
+  fi
+  wait "$tool_pid" || { tail -n 30 "$LOG_DIR/fanout.err" >&2; die "fan-out run failed"; }
+  if [[ -n $RT_PROFILE && -f $LOG_DIR/fanout.nettrace ]]; then
+    timeout 300 "$trace_tool" convert --format Speedscope "$LOG_DIR/fanout.nettrace" -o "$LOG_DIR/fanout" >"$LOG_DIR/fanout.convert.log" 2>&1 \
+      && python3 "$BENCH_DIR/tools/speedscope_top.py" -n 80 --marker "ThreadPoolWorkQueue.Dispatch" "$LOG_DIR/fanout.speedscope.json" >"$LOG_DIR/fanout.top.txt" 2>&1 \
+      && log "profile: top frames of the server's pool threads in $LOG_DIR/fanout.top.txt"
+  fi
   warnings=$(grep -c ' ERR\]\| WRN\]' "$LOG_DIR/pnx-realtime.log" || true)
   if ((warnings > 0)); then
     {
@@ -132,7 +150,7 @@ if [[ " $RT_PARTS " == *" bus "* ]]; then
       echo "Round $round:" >>"$REPORT"
       echo >>"$REPORT"
       tool "$SERVER_CPU" bus --mode "$mode" --redis "redis://127.0.0.1:$redis_port" --redis-pid "$redis_pid" \
-        --rate "$RT_BUS_RATE" --seconds "$RT_BUS_SECONDS" --json "$RAW_DIR/bus-$mode-$round.json" --md "$REPORT" \
+        --rate "$RT_BUS_RATE" --seconds "$RT_BUS_SECONDS" --capacity "$RT_BUS_CAPACITY" --json "$RAW_DIR/bus-$mode-$RT_BUS_CAPACITY-$round.json" --md "$REPORT" \
         >"$LOG_DIR/bus-$mode-$round.out" 2>"$LOG_DIR/bus-$mode-$round.err" \
         || { tail -n 30 "$LOG_DIR/bus-$mode-$round.err" >&2; die "bus run ($mode) failed"; }
     done

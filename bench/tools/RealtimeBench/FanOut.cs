@@ -111,6 +111,7 @@ internal static class FanOut
                 s.Clear();
             }
 
+            Log($"round {round}: start"); // bench/realtime.sh's cue for RT_PROFILE
             var load = Stats.LoadAverage();
             var cpuBefore = Stats.CpuTicks(serverPid);
             var ownCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
