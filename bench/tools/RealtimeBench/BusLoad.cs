@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using PrivateNexus.Server.Events;
+using PrivateNexus.Server.GraphQL.Subscriptions;
 
 namespace PrivateNexus.Bench.Realtime;
 
@@ -24,7 +25,7 @@ internal static class BusLoad
         var mode = options.Text("mode");
         var rate = options.Int("rate", 10_000);
         var seconds = options.Int("seconds", 60);
-        var capacity = options.Int("capacity", global::PrivateNexus.Server.GraphQL.Subscriptions.EventStreams.QueueCapacity);
+        var capacity = options.Int("capacity", EventStreams.QueueCapacity);
         var sampleEvery = TimeSpan.FromSeconds(Math.Max(1, options.Int("sample-seconds", 5)));
         var redisPid = options.Int("redis-pid", 0);
         var total = (long)rate * seconds;
@@ -279,7 +280,7 @@ internal static class BusLoad
         var samples = r["samples"]!.AsArray();
         md.AppendLine(CultureInfo.InvariantCulture, $"### Bus, {r["mode"]}: {r["rate_target"]} events/s for {r["seconds"]} s");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Published {r["published"]} `BusProbe` events in {r["publish_seconds"]} s (**{r["published_per_s"]}/s**); received {r["received"]}, **lost {r["lost"]}**, duplicates {r["duplicates"]}, out of order {r["out_of_order"]}{(r["subscription_ended_by"] is { } e ? $", subscription ended: {e}" : "")}. Subscriber queue {r["queue_capacity"]} (as a GraphQL subscription's). Latency publish → subscriber (ms): p50 {V("p50")}, p95 {V("p95")}, p99 {V("p99")}, p99.9 {V("p999")}, max {V("max")}. CPU of the bench process {r["process_cpu_seconds"]} s{(r["redis_cpu_seconds"] is { } rc ? $", of redis-server {rc} s" : "")}; load average {r["load_at_start"]} → {r["load_at_end"]}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Published {r["published"]} `BusProbe` events in {r["publish_seconds"]} s (**{r["published_per_s"]}/s**); received {r["received"]}, **lost {r["lost"]}**, duplicates {r["duplicates"]}, out of order {r["out_of_order"]}{(r["subscription_ended_by"] is { } e ? $", subscription ended: {e}" : "")}. Subscriber queue {r["queue_capacity"]} (a GraphQL subscription gets {EventStreams.QueueCapacity}). Latency publish → subscriber (ms): p50 {V("p50")}, p95 {V("p95")}, p99 {V("p99")}, p99.9 {V("p999")}, max {V("max")}. CPU of the bench process {r["process_cpu_seconds"]} s{(r["redis_cpu_seconds"] is { } rc ? $", of redis-server {rc} s" : "")}; load average {r["load_at_start"]} → {r["load_at_end"]}.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Largest burst the publisher sent in one go (catching up after it was held up): {r["max_publisher_burst"]} events.");
         md.AppendLine();
