@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrivateNexus.Tests.Infrastructure;
 
@@ -35,32 +34,14 @@ public abstract class SpecAuditTests(PnxApp app) : TransportTests(app)
     [Fact]
     public async Task Server_passes_the_graphql_over_http_audit_and_a_standard_client_works()
     {
-        var script = RepositoryRoot.Combine("tests", "js", "audit.mjs");
-        var node = FindOnPath("node");
-        RequireTool(node is not null, "node is not installed (scripts/test-env.sh installs it)");
-        RequireTool(
-            Directory.Exists(RepositoryRoot.Combine("tests", "js", "node_modules", "graphql-http")),
-            "tests/js/node_modules is missing: run `bash scripts/test-env.sh` (or `npm ci` in tests/js)");
-
         var url = new Uri(App.BaseAddress, "/graphql").ToString();
-        var (exitCode, stdout, stderr) = await RunAsync(node!, [script, url], new Dictionary<string, string>
+        var run = await NodeScript.RunAsync("audit.mjs", "graphql-http", [url], new Dictionary<string, string>
         {
             // An admin: several audits use introspection, and the client check creates and deletes a client.
             ["PNX_AUDIT_TOKEN"] = await AdminTokenAsync(),
-        });
-        var output = $"node tests/js/audit.mjs {url} exited with {exitCode}\n--- stdout\n{stdout}\n--- stderr\n{stderr}";
-        TestContext.Current.TestOutputHelper?.WriteLine(output); // in the TRX, for the record, pass or fail
-
-        JsonObject summary;
-        try
-        {
-            summary = JsonNode.Parse(stdout)!.AsObject();
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or NullReferenceException or InvalidOperationException)
-        {
-            Assert.Fail($"The audit printed no JSON summary.\n{output}");
-            return;
-        }
+        }, AuditTimeout);
+        var output = run.Transcript;
+        var summary = run.Summary();
 
         var audit = summary["audit"]!.AsObject();
         var mustFailures = Ids(audit["failures"]);
@@ -75,69 +56,11 @@ public abstract class SpecAuditTests(PnxApp app) : TransportTests(app)
         var stale = AllowedShouldFailures.Keys.Where(id => !shouldFailures.Contains(id)).ToList();
         Assert.True(stale.Count == 0, $"Allow-listed SHOULD audits now pass; remove them from {nameof(AllowedShouldFailures)}: {string.Join(", ", stale)}.\n{output}");
         Assert.True(clientFailures == 0, $"The standard client (@urql/core) checks failed.\n{output}");
-        Assert.True(exitCode == 0, output);
+        Assert.True(run.ExitCode == 0, output);
     }
 
     private static List<string> Ids(JsonNode? results) =>
         [.. results!.AsArray().Select(r => r!["id"]!.GetValue<string>())];
-
-    /// <summary>A missing tool skips the test on a developer's machine, but fails it in CI, where the environment must be complete.</summary>
-    private static void RequireTool(bool present, string problem)
-    {
-        if (present)
-        {
-            return;
-        }
-
-        Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, $"{problem}; in CI this is a broken test environment, never a reason to skip.");
-        Assert.Skip($"{problem}.");
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
-        string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot.Combine("tests", "js"),
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(AuditTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} did not finish within {AuditTimeout}; output so far:\n{await stdout}\n{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
 }
 
 // Transport only: one provider is enough (see TransportTests).
