@@ -199,6 +199,8 @@ public sealed class RedisLaterTests(RedisLaterApp app) : IClassFixture<RedisLate
         var admin = await app.AdminAsync();
         await using var ws = await GraphQLWsClient.ReadyAsync(app, admin.Token!);
         await ws.SubscribeAsync("a", "subscription { auditEventAdded { action targetId } }");
+        await ws.SendAsync(new { type = "ping" });
+        Assert.Equal("pong", (await ws.ReceiveAsync())!["type"]!.GetValue<string>());
         var clientId = await admin.CreateClientAsync($"later-{Guid.NewGuid():N}"[..20]);
         var seen = await WebSocketProtocolTests.NextUntilAsync(ws, "a", e => e["targetId"]?.GetValue<string>() == clientId);
         Assert.Equal("client.create", seen["action"]!.GetValue<string>());
