@@ -260,9 +260,11 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             using var bounded = Bounded(cancellationToken);
             await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, bounded.Token);
         }
-        catch (Exception ex) when (IsGone(ex))
+        catch (Exception ex) when (IsGone(ex)
+            || (ex is DockerApiException { StatusCode: System.Net.HttpStatusCode.Conflict } conflict
+                && conflict.ResponseBody?.Contains("already in progress", StringComparison.Ordinal) == true))
         {
-            // Already gone: the goal is reached.
+            // Already gone, or going (Swarm removes its finished tasks' containers too): the goal is reached.
         }
     }
 

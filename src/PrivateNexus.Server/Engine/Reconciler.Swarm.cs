@@ -55,14 +55,19 @@ public sealed partial class Reconciler
                 // Also when found after a restart of the server: a later change by hand is then drift.
                 own.SwarmWritten(service.Id, wanted);
             }
-            else if (RolledBackBySwarm(existing, wanted))
+            else if (RolledBackBySwarm(existing) && own.LastSwarmWrite(service.Id) == wanted)
             {
-                // Swarm gave up on this revision (its tasks failed) and went back to the one before.
-                // Pushing it again would only fail again: the deployment ends, and a rollback or a new
-                // change is what comes next.
+                // We wrote this revision and Swarm gave up on it (its tasks failed), going back to the
+                // spec before. Pushing it again would only fail again: the deployment ends, and a
+                // rollback or a new change is what comes next.
                 var message = $"Swarm rolled back revision {service.Revision}: {existing.UpdateStatus?.Message}";
                 Note(service.Id, message);
                 _swarmRolledBack[service.Id] = message;
+            }
+            else if (existing.UpdateStatus?.State == "rollback_started")
+            {
+                // A new spec written while Swarm still rolls back may leave a slot with two tasks: wait.
+                Note(service.Id, "Waiting for Swarm to finish rolling back the previous update.");
             }
             else
             {
@@ -102,7 +107,9 @@ public sealed partial class Reconciler
         var fresh = containers.Where(c => IsCurrentTask(c, service) && c.Running && (service.Spec.HealthCheck is null || c.Health == "healthy")).ToList();
         if (fresh.Count >= service.Spec.Replicas)
         {
-            foreach (var container in containers.Where(c => c.SwarmService is null || (!c.Running && c.State != "created")))
+            // (A task of the wanted revision that is only "created" is about to start; one of another
+            // revision was created by a rollout that was rolled back before it could start.)
+            foreach (var container in containers.Where(c => c.SwarmService is null || (!c.Running && (!IsCurrentTask(c, service) || c.State is "exited" or "dead"))))
             {
                 await RemoveAsync(nodeId, engine, own, container, cancellationToken);
             }
@@ -112,11 +119,9 @@ public sealed partial class Reconciler
     internal static bool IsCurrentTask(ContainerState container, DesiredService service) =>
         container.SwarmService is not null && container.Revision == service.Revision && container.RestartGeneration == service.RestartGeneration;
 
-    /// <summary>Swarm's update of the service ended in a rollback away from exactly what we want now.</summary>
-    private static bool RolledBackBySwarm(SwarmService existing, SwarmShape wanted) =>
-        existing.UpdateStatus?.State is { } state && state.StartsWith("rollback", StringComparison.Ordinal)
-        && ContainerSpecBuilder.LabelInt(existing.PreviousSpec?.Labels, OwnershipLabels.Revision) == wanted.Revision
-        && ContainerSpecBuilder.LabelInt(existing.PreviousSpec?.Labels, OwnershipLabels.RestartGeneration) == wanted.RestartGeneration;
+    /// <summary>Swarm's last update of the service failed and was rolled back (the spec is then the one before; no previous spec is kept).</summary>
+    private static bool RolledBackBySwarm(SwarmService existing) =>
+        existing.UpdateStatus?.State is { } state && state.StartsWith("rollback", StringComparison.Ordinal);
 
     private async Task<Docker.DotNet.Models.ServiceSpec> SwarmSpecAsync(
         Guid nodeId, EngineCalls engine, DesiredService service, string swarmNodeId, CancellationToken cancellationToken)
