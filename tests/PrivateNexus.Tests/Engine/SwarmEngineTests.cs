@@ -7,8 +7,9 @@ namespace PrivateNexus.Tests.Engine;
 /// <summary>
 /// Replicated services on a node that is a swarm manager run as Swarm services (a second private
 /// engine in swarm mode, PNX_TEST_DOCKER_SWARM_HOST): deployed, seen as instances through the
-/// state mirror, reached over the client's network, rolled out, scaled, stopped, started, removed;
-/// a failing revision rolled back; orphan swarm services removed.
+/// state mirror, reached over the client's network, scaled back after a change by hand (drift),
+/// rolled out, scaled, stopped, started, removed; a failing revision rolled back; orphan swarm
+/// services removed.
 /// </summary>
 [Collection(nameof(SwarmEngineCollection))]
 public sealed class SwarmEngineTests : AppTests
@@ -141,6 +142,18 @@ public sealed class SwarmEngineTests : AppTests
         Assert.Equal(id, task.Config.Labels["io.privatenexus.service"]);
         Assert.Equal("1", task.Config.Labels["io.privatenexus.revision"]);
         Assert.Equal(16L * 1024 * 1024, task.HostConfig!.Memory);
+
+        // Scaled by hand behind our back: reported as drift and scaled back.
+        swarm = (await SwarmServiceAsync(id))!;
+        swarm.Spec!.Mode!.Replicated!.Replicas = 1;
+        await _engine.Docker.Swarm.UpdateServiceAsync(
+            swarm.ID!, new ServiceUpdateParameters { Service = swarm.Spec, Version = (long)swarm.Version!.Index!.Value }, TestContext.Current.CancellationToken);
+        const string Drift = "query($t: String) { auditEvents(targetId: $t, action: \"service.drift\") { totalCount } }";
+        Assert.True(
+            await Eventually.TrueAsync(async () => (await admin.DataAsync(Drift, new { t = id }))["auditEvents"]!["totalCount"]!.GetValue<int>() >= 1, TimeSpan.FromSeconds(30)),
+            "the change by hand is reported as drift");
+        Assert.True(await Eventually.TrueAsync(async () => Replicas(await SwarmServiceAsync(id)) == 3, TimeSpan.FromSeconds(30)), "the service is scaled back to 3");
+        await WaitForAsync(admin, id, s => Runs(s, 1, 3), "3 replicas of revision 1 run again");
 
         // Reached over the client's overlay network by the service's name (DNS round robin), through
         // a container of the same client that publishes a host port on the swarm node.
