@@ -88,7 +88,14 @@ public sealed partial class Reconciler(
         var desired = (await DesiredAsync(nodeId, cancellationToken)).Select(s => s with { Swarm = manager && s.Spec.Replicas > 1 }).ToList();
         var wanted = desired.Select(s => s.Id).ToHashSet();
         var containers = mirror.Node(nodeId).Containers.Values.ToList();
-        var swarmServices = manager ? await engine.ListOurSwarmServicesAsync(cancellationToken) : [];
+        var swarmServices = manager ? await ListSwarmServicesAsync(engine, cancellationToken) : [];
+        if (swarmServices is null)
+        {
+            // No longer a manager since the last resync (which will say so): leave Swarm's services and
+            // their tasks alone this pass (task containers are not orphans while `manager` holds).
+            desired = [.. desired.Where(s => !s.Swarm)];
+            swarmServices = [];
+        }
 
         // A swarm task's container is Swarm's to remove (with its service); off a manager it is just a container.
         foreach (var orphan in containers.Where(c => !wanted.Contains(c.ServiceId) && !(manager && c.SwarmService is not null)))
@@ -129,6 +136,20 @@ public sealed partial class Reconciler(
 
         await RemoveUnusedNetworksAsync(engine, desired, cancellationToken);
         await deployments.TrackAsync(nodeId, desired, _steps, _swarmRolledBack, cancellationToken);
+    }
+
+    /// <summary>Our swarm services, or null when the engine says it is not a swarm manager (any more).</summary>
+    private async Task<IList<SwarmService>?> ListSwarmServicesAsync(EngineCalls engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await engine.ListOurSwarmServicesAsync(cancellationToken);
+        }
+        catch (Docker.DotNet.DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            logger.LogWarning("The engine no longer acts as a swarm manager: {Error}", ex.Message);
+            return null;
+        }
     }
 
     private void Note(Guid serviceId, string message)
