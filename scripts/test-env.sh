@@ -588,6 +588,14 @@ pnx_docker_launch() {
     mapfile -t args < <(pnx_docker_net_args; echo "rc=$?")
     [ "${args[-1]}" = rc=0 ] || return 1
     unset 'args[-1]'
+    # Starting with live-restore on (beside another engine, see pnx_docker_net_args), a dockerd that
+    # was in swarm mode refuses to start at all ("--live-restore daemon configuration is incompatible
+    # with swarm mode"). Its swarm holds only test services: forget it; pnx_docker_swarm makes a
+    # new one once the engine is up (and its old task containers are left stopped, as orphans).
+    if [ -f "$PNX_DOCKER_ROOT/daemon-run.json" ] && [ -d "$PNX_DOCKER_DATA/swarm" ]; then
+        pnx_log "discarding the swarm state of $PNX_DOCKER_ROOT (swarm mode refuses the live-restore start; it is made again)"
+        rm -rf "$PNX_DOCKER_DATA/swarm" || pnx_err "cannot remove $PNX_DOCKER_DATA/swarm" || return 1
+    fi
 
     # Keep the log from growing without bound across many starts.
     if [ "$(stat -c %s "$PNX_DOCKER_LOG" 2>/dev/null || echo 0)" -gt $((20 * 1024 * 1024)) ]; then

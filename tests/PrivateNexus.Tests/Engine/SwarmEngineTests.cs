@@ -8,7 +8,7 @@ namespace PrivateNexus.Tests.Engine;
 /// Replicated services on a node that is a swarm manager run as Swarm services (a second private
 /// engine in swarm mode, PNX_TEST_DOCKER_SWARM_HOST): deployed, seen as instances through the
 /// state mirror, reached over the client's network, scaled back after a change by hand (drift),
-/// rolled out, scaled, stopped, started, removed; a failing revision rolled back; orphan swarm
+/// rolled out, scaled, stopped, started, restarted, removed; a failing revision rolled back; orphan swarm
 /// services removed.
 /// </summary>
 [Collection(nameof(SwarmEngineCollection))]
@@ -35,6 +35,7 @@ public sealed class SwarmEngineTests : AppTests
         cpuMillicores = 50,
         memoryMiB = 16,
         replicas,
+        volumes = new[] { new { name = "data", path = "/data" } },
     };
 
     /// <summary>
@@ -112,7 +113,7 @@ public sealed class SwarmEngineTests : AppTests
     }
 
     [Fact]
-    public async Task Replicated_service_runs_as_a_swarm_service_rolls_out_scales_stops_and_is_removed()
+    public async Task Replicated_service_runs_as_a_swarm_service_rolls_out_scales_stops_restarts_and_is_removed()
     {
         var admin = await App.AdminAsync();
         var slug = Unique("swm");
@@ -142,6 +143,7 @@ public sealed class SwarmEngineTests : AppTests
         Assert.Equal(id, task.Config.Labels["io.privatenexus.service"]);
         Assert.Equal("1", task.Config.Labels["io.privatenexus.revision"]);
         Assert.Equal(16L * 1024 * 1024, task.HostConfig!.Memory);
+        Assert.Equal($"pnx-{slug}-data", Assert.Single(task.Mounts!).Name);
 
         // Scaled by hand behind our back: reported as drift and scaled back.
         swarm = (await SwarmServiceAsync(id))!;
@@ -179,7 +181,17 @@ public sealed class SwarmEngineTests : AppTests
             admin, id, s => s["status"]!.GetValue<string>() == "STOPPED" && s["latestDeployment"]!["status"]!.GetValue<string>() == "SUCCEEDED", "the service stops");
         Assert.Equal(0UL, Replicas(await SwarmServiceAsync(id)));
         await admin.DataAsync("mutation($id: ID!) { startService(id: $id) { desiredState } }", new { id });
-        await WaitForAsync(admin, id, s => Runs(s, 3, 2), "the service runs again");
+        var started = await WaitForAsync(admin, id, s => Runs(s, 3, 2), "the service runs again");
+
+        // Restart: every task replaced by a rolling update.
+        var before = started["instances"]!.AsArray().Select(i => i!["containerId"]!.GetValue<string>()).ToList();
+        await admin.DataAsync("mutation($id: ID!) { restartService(id: $id) { restartGeneration } }", new { id });
+        await WaitForAsync(
+            admin,
+            id,
+            s => Runs(s, 3, 2) && s["latestDeployment"]!["kind"]!.GetValue<string>() == "RESTART"
+                && !s["instances"]!.AsArray().Any(i => before.Contains(i!["containerId"]!.GetValue<string>())),
+            "fresh tasks replace the old ones");
 
         // Removed with the service, tasks and all.
         await admin.DataAsync("mutation($id: ID!) { deleteService(id: $id) }", new { id });
