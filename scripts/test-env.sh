@@ -23,9 +23,10 @@
 #                           unless another dockerd runs here                 (auto)
 #   PNX_TEST_SWARM          1: make the test engine a single-node swarm      (0)
 #   PNX_TEST_SWARM_PORT     its swarm listen port on 127.0.0.1               (2377)
+#   PNX_TEST_SWARM_ENGINE_PORT  swarm listen port of the `swarm` engine     (2387)
 #   PNX_TEST_PODMAN_START_TIMEOUT  seconds to wait for the podman service    (60)
 #   PNX_TEST_PODMAN_STOP_TIMEOUT   seconds `stop` waits before killing it    (30)
-#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker podman)
+#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker swarm podman)
 #   PNX_TEST_REDIS_PORT     loopback TCP port of the test Redis               (56379)
 # Exported for the tests:
 #   PNX_TEST_POSTGRES       Npgsql connection string of the server's superuser; tests create
@@ -38,6 +39,9 @@
 #   PNX_TEST_REDIS          redis://127.0.0.1:PORT of the private test Redis (event bus across replicas).
 #   PNX_TEST_REDIS_SERVER   path of redis-server, for tests that run (and stop) a Redis of their own.
 #   PNX_TEST_DOCKER_SWARM   1 when the engine is a swarm manager (PNX_TEST_SWARM=1), else unset.
+#   PNX_TEST_DOCKER_SWARM_HOST  unix://…/docker.sock of a second private engine, always a
+#                           single-node swarm manager (service `swarm`), for the swarm tests: the
+#                           main engine stays a plain one.
 
 # ---------------------------------------------------------------------------------------------
 # Helpers. Every function returns non-zero on failure instead of exiting, so that a sourcing
@@ -362,10 +366,14 @@ pnx_docker_packages() {
     pnx_busybox_package
 }
 
+# Which engine the docker functions act on: "docker" (the main test engine) or "docker-swarm"
+# (the swarm engine, see pnx_start_swarm). Everything of an engine lives under its own directory.
+PNX_DOCKER_NAME=docker
+
 pnx_docker_paths() {
     local state; state=$(pnx_state_dir)
     case "$state" in /*) ;; *) state="$PWD/$state" ;; esac
-    PNX_DOCKER_ROOT="$state/docker"
+    PNX_DOCKER_ROOT="$state/$PNX_DOCKER_NAME"
     PNX_DOCKER_SOCK="$PNX_DOCKER_ROOT/docker.sock"
     PNX_DOCKER_HOST="unix://$PNX_DOCKER_SOCK"
     PNX_DOCKER_DATA="$PNX_DOCKER_ROOT/data"
@@ -541,7 +549,8 @@ pnx_start_docker() {
     else
         pnx_docker_launch || return 1
     fi
-    pnx_docker_swarm || return 1
+    pnx_docker_swarm "${PNX_TEST_SWARM:-0}" "${PNX_TEST_SWARM_PORT:-2377}" || return 1
+    if [ "${PNX_TEST_SWARM:-0}" = 1 ]; then export PNX_TEST_DOCKER_SWARM=1; else unset PNX_TEST_DOCKER_SWARM; fi
     pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V1" v1 pnx_docker || return 1
     pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V2" v2 pnx_docker || return 1
     export PNX_TEST_DOCKER_HOST="$PNX_DOCKER_HOST"
@@ -582,6 +591,14 @@ pnx_docker_launch() {
     mapfile -t args < <(pnx_docker_net_args; echo "rc=$?")
     [ "${args[-1]}" = rc=0 ] || return 1
     unset 'args[-1]'
+    # Starting with live-restore on (beside another engine, see pnx_docker_net_args), a dockerd that
+    # was in swarm mode refuses to start at all ("--live-restore daemon configuration is incompatible
+    # with swarm mode"). Its swarm holds only test services: forget it; pnx_docker_swarm makes a
+    # new one once the engine is up (and its old task containers are left stopped, as orphans).
+    if [ -f "$PNX_DOCKER_ROOT/daemon-run.json" ] && [ -d "$PNX_DOCKER_DATA/swarm" ]; then
+        pnx_log "discarding the swarm state of $PNX_DOCKER_ROOT (swarm mode refuses the live-restore start; it is made again)"
+        rm -rf "$PNX_DOCKER_DATA/swarm" || pnx_err "cannot remove $PNX_DOCKER_DATA/swarm" || return 1
+    fi
 
     # Keep the log from growing without bound across many starts.
     if [ "$(stat -c %s "$PNX_DOCKER_LOG" 2>/dev/null || echo 0)" -gt $((20 * 1024 * 1024)) ]; then
@@ -623,21 +640,20 @@ pnx_docker_launch() {
     pnx_log "Docker engine $(pnx_docker version --format '{{.Server.Version}}' 2>/dev/null) ready after $((SECONDS - start))s"
 }
 
-# Swarm mode, declarative: PNX_TEST_SWARM=1 makes the engine a single-node swarm manager on
-# 127.0.0.1 and exports PNX_TEST_DOCKER_SWARM=1; otherwise an engine left in swarm mode leaves it.
+# Swarm mode, declarative: pnx_docker_swarm WANT PORT. WANT 1 makes the engine a single-node
+# swarm manager listening on 127.0.0.1:PORT; otherwise an engine left in swarm mode leaves it.
 pnx_docker_swarm() {
-    local state
+    local want=$1 port=$2 state
     state=$(pnx_docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null) \
         || pnx_err "docker info failed on $PNX_DOCKER_HOST" || return 1
-    if [ "${PNX_TEST_SWARM:-0}" != 1 ]; then
-        unset PNX_TEST_DOCKER_SWARM
+    if [ "$want" != 1 ]; then
         [ "$state" = active ] || return 0
-        pnx_log "leaving swarm mode (PNX_TEST_SWARM is not 1)"
+        pnx_log "leaving swarm mode ($PNX_DOCKER_HOST)"
         pnx_docker swarm leave --force >/dev/null || pnx_err "docker swarm leave failed" || return 1
         return 0
     fi
     if [ "$state" != active ]; then
-        pnx_log "docker swarm init --advertise-addr 127.0.0.1"
+        pnx_log "docker swarm init --advertise-addr 127.0.0.1 ($PNX_DOCKER_HOST)"
         # Beside another engine, its docker_gwbridge would be ours too: give ours its own bridge.
         if [ "$(cat "$PNX_DOCKER_ROOT/iptables" 2>/dev/null)" = false ] \
             && ! pnx_docker network inspect docker_gwbridge >/dev/null 2>&1; then
@@ -647,11 +663,9 @@ pnx_docker_swarm() {
                 -o com.docker.network.bridge.enable_ip_masquerade=true \
                 docker_gwbridge >/dev/null || pnx_err "cannot create network docker_gwbridge" || return 1
         fi
-        pnx_docker swarm init --advertise-addr 127.0.0.1 \
-            --listen-addr "127.0.0.1:${PNX_TEST_SWARM_PORT:-2377}" >/dev/null \
+        pnx_docker swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$port" >/dev/null \
             || pnx_err "docker swarm init failed (log $PNX_DOCKER_LOG)" || return 1
     fi
-    export PNX_TEST_DOCKER_SWARM=1
 }
 
 # Content of one file of the test image's rootfs: pnx_test_image_file PATH VERSION.
@@ -797,6 +811,48 @@ pnx_status_docker() {
         pnx_log "Docker engine not running ($PNX_DOCKER_ROOT)"; return 1
     fi
 }
+
+# ---------------------------------------------------------------------------------------------
+# Service: swarm — a SECOND private Docker engine, always a single-node swarm manager, for the
+# tests of replicated services run as Swarm services (PNX_TEST_DOCKER_SWARM_HOST). The main test
+# engine stays a plain one, so the engine suite keeps testing replicas as containers there. The
+# same recipe as the main engine, under $(pnx_state_dir)/docker-swarm; it runs beside the main
+# engine (iptables off, own bridges: see "Networking" above), and its swarm listens on
+# 127.0.0.1:$PNX_TEST_SWARM_ENGINE_PORT (2387), apart from PNX_TEST_SWARM's 2377.
+# Swarm's gossip port (7946) is per host: only one engine here can be in swarm mode with
+# overlay networks in use, so leave PNX_TEST_SWARM unset when this service runs.
+# ---------------------------------------------------------------------------------------------
+
+pnx_swarm_packages() { pnx_docker_packages; }
+
+# pnx_with_swarm_engine FUNCTION…: run FUNCTION with the docker functions pointed at the swarm engine.
+pnx_with_swarm_engine() {
+    local rc
+    PNX_DOCKER_NAME=docker-swarm
+    "$@"; rc=$?
+    PNX_DOCKER_NAME=docker
+    return $rc
+}
+
+pnx_start_swarm() { pnx_with_swarm_engine pnx_start_swarm_engine; }
+
+pnx_start_swarm_engine() {
+    pnx_docker_paths || return 1
+    pnx_docker_cli || return 1
+    if pnx_docker_ready; then
+        pnx_log "Docker swarm engine already running ($PNX_DOCKER_HOST); reusing it"
+    else
+        pnx_docker_launch || return 1
+    fi
+    pnx_docker_swarm 1 "${PNX_TEST_SWARM_ENGINE_PORT:-2387}" || return 1
+    pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V1" v1 pnx_docker || return 1
+    pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V2" v2 pnx_docker || return 1
+    export PNX_TEST_DOCKER_SWARM_HOST="$PNX_DOCKER_HOST"
+    export PNX_TEST_IMAGE="$PNX_TEST_IMAGE_TAG_V1" PNX_TEST_IMAGE_V2="$PNX_TEST_IMAGE_TAG_V2"
+}
+
+pnx_stop_swarm()   { pnx_with_swarm_engine pnx_stop_docker; }
+pnx_status_swarm() { pnx_with_swarm_engine pnx_status_docker; }
 
 # ---------------------------------------------------------------------------------------------
 # Service: podman — a PRIVATE Podman for the tests, serving its Docker-compatible API
@@ -1118,7 +1174,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres redis js docker podman}
+    local services=${PNX_TEST_SERVICES:-postgres redis js docker swarm podman}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
@@ -1147,7 +1203,7 @@ else
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
     if [ "${1:-start}" = start ]; then
-        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM; do
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST; do
             if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
         done
     fi

@@ -10,14 +10,18 @@ namespace PrivateNexus.Server.Engine;
 
 /// <summary>What the reconciler needs to know about a service on its node.</summary>
 public sealed record DesiredService(
-    Guid Id, Guid ClientId, string ClientSlug, string Name, int Revision, int RestartGeneration, ServiceSpec Spec, bool Run, RestartPolicy RestartPolicy);
+    Guid Id, Guid ClientId, string ClientSlug, string Name, int Revision, int RestartGeneration, ServiceSpec Spec, bool Run, RestartPolicy RestartPolicy)
+{
+    /// <summary>Runs as a Swarm service: replicas &gt; 1 on a node that is a swarm manager (else as containers).</summary>
+    public bool Swarm { get; init; }
+}
 
 /// <summary>
 /// Turns a service's spec into the engine's container parameters, with the isolation the policy
 /// promises built in: the client's own network, its own prefixed named volumes, limits always set,
 /// no privileges, no new privileges. Secrets are decrypted only here, on the way to the engine.
 /// </summary>
-public sealed class ContainerSpecBuilder(SecretProtector secrets, IOptions<EngineOptions> options)
+public sealed partial class ContainerSpecBuilder(SecretProtector secrets, IOptions<EngineOptions> options)
 {
     public CreateContainerParameters Build(Guid nodeId, DesiredService service, int replica)
     {
@@ -28,16 +32,10 @@ public sealed class ContainerSpecBuilder(SecretProtector secrets, IOptions<Engin
             Name = $"pnx-{service.ClientSlug}-{service.Name}-{replica}-r{service.Revision}-{suffix}",
             Image = spec.Image,
             Cmd = spec.Command.Count > 0 ? [.. spec.Command] : null!,
-            Env = [.. spec.Env.Select(e => $"{e.Name}={(e.Secret ? secrets.Unprotect(e.Value) : e.Value)}")],
-            Labels = new Dictionary<string, string>
+            Env = Env(spec),
+            Labels = new Dictionary<string, string>(Labels(nodeId, service))
             {
-                [OwnershipLabels.Managed] = "true",
-                [OwnershipLabels.Node] = nodeId.ToString(),
-                [OwnershipLabels.Client] = service.ClientId.ToString(),
-                [OwnershipLabels.Service] = service.Id.ToString(),
-                [OwnershipLabels.Revision] = service.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [OwnershipLabels.Replica] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [OwnershipLabels.RestartGeneration] = service.RestartGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             ExposedPorts = spec.Ports.ToDictionary(PortKey, _ => default(EmptyStruct)),
             Healthcheck = spec.HealthCheck is { } check ? Health(check) : null,
@@ -53,16 +51,33 @@ public sealed class ContainerSpecBuilder(SecretProtector secrets, IOptions<Engin
                 PortBindings = spec.Ports.Where(p => p.HostPort is not null).ToDictionary(
                     PortKey,
                     p => (IList<PortBinding>)[new PortBinding { HostIP = options.Value.PublishAddress, HostPort = p.HostPort!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }]),
-                Mounts = [.. spec.Volumes.Select(v => new Mount
-                {
-                    Type = "volume",
-                    Source = OwnershipLabels.VolumeName(service.ClientSlug, v.Name),
-                    Target = v.Path,
-                    ReadOnly = v.ReadOnly,
-                })],
+                Mounts = Mounts(service),
             },
         };
     }
+
+    /// <summary>Secrets are decrypted only here, on their way to the engine.</summary>
+    private List<string> Env(ServiceSpec spec) => [.. spec.Env.Select(e => $"{e.Name}={(e.Secret ? secrets.Unprotect(e.Value) : e.Value)}")];
+
+    /// <summary>What says a container (or swarm service) is ours, and which service, revision and restart it runs.</summary>
+    private static Dictionary<string, string> Labels(Guid nodeId, DesiredService service) => new()
+    {
+        [OwnershipLabels.Managed] = "true",
+        [OwnershipLabels.Node] = nodeId.ToString(),
+        [OwnershipLabels.Client] = service.ClientId.ToString(),
+        [OwnershipLabels.Service] = service.Id.ToString(),
+        [OwnershipLabels.Revision] = service.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [OwnershipLabels.RestartGeneration] = service.RestartGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Named volumes only, prefixed with the client.</summary>
+    private static List<Mount> Mounts(DesiredService service) => [.. service.Spec.Volumes.Select(v => new Mount
+    {
+        Type = "volume",
+        Source = OwnershipLabels.VolumeName(service.ClientSlug, v.Name),
+        Target = v.Path,
+        ReadOnly = v.ReadOnly,
+    })];
 
     private static string PortKey(PortMapping p) => $"{p.ContainerPort}/{(p.Protocol == PortProtocol.Udp ? "udp" : "tcp")}";
 

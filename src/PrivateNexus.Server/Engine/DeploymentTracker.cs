@@ -18,7 +18,13 @@ public sealed class DeploymentTracker(
 {
     private const int MaxSteps = 50;
 
-    public async Task TrackAsync(Guid nodeId, IReadOnlyList<DesiredService> desired, IReadOnlyDictionary<Guid, List<string>> steps, CancellationToken cancellationToken)
+    /// <param name="swarmRolledBack">Services whose new revision Swarm itself rolled back in this pass (their tasks failed): the deployment ends now.</param>
+    public async Task TrackAsync(
+        Guid nodeId,
+        IReadOnlyList<DesiredService> desired,
+        IReadOnlyDictionary<Guid, List<string>> steps,
+        IReadOnlyDictionary<Guid, string> swarmRolledBack,
+        CancellationToken cancellationToken)
     {
         var ids = desired.Select(s => s.Id).ToList();
         var open = await db.Deployments
@@ -57,7 +63,8 @@ public sealed class DeploymentTracker(
                 continue;
             }
 
-            if (now - deployment.StartedAt < options.Value.RolloutTimeout)
+            var rejected = swarmRolledBack.GetValueOrDefault(service.Id);
+            if (rejected is null && now - deployment.StartedAt < options.Value.RolloutTimeout)
             {
                 continue;
             }
@@ -69,13 +76,15 @@ public sealed class DeploymentTracker(
             if (previous is { } revision && revision != service.Revision)
             {
                 deployment.Status = DeploymentStatus.RolledBack;
-                deployment.Error = $"Revision {service.Revision} did not run healthy within {options.Value.RolloutTimeout}; rolled back to revision {revision}.";
+                deployment.Error = rejected is null
+                    ? $"Revision {service.Revision} did not run healthy within {options.Value.RolloutTimeout}; rolled back to revision {revision}."
+                    : $"{rejected} Rolled back to revision {revision}.";
                 rollbacks.Add((service.Id, revision));
             }
             else
             {
                 deployment.Status = DeploymentStatus.Failed;
-                deployment.Error = $"The service did not converge within {options.Value.RolloutTimeout}.";
+                deployment.Error = rejected ?? $"The service did not converge within {options.Value.RolloutTimeout}.";
             }
 
             Step(deployment, now, deployment.Error);
@@ -95,6 +104,14 @@ public sealed class DeploymentTracker(
         if (!service.Run)
         {
             return containers.All(c => !c.Running);
+        }
+
+        if (service.Swarm)
+        {
+            // N tasks of the new revision run, and nothing else does. (Swarm keeps the stopped
+            // containers of finished tasks a while; the reconciler removes them once converged.)
+            var tasks = containers.Where(c => Reconciler.IsCurrentTask(c, service) && c.Running && (service.Spec.HealthCheck is null || c.Health == "healthy")).ToList();
+            return tasks.Count == service.Spec.Replicas && containers.All(c => tasks.Contains(c) || (c.SwarmService is not null && !c.Running));
         }
 
         var current = containers.Where(c => c.Revision == service.Revision && c.RestartGeneration == service.RestartGeneration && c.Replica < service.Spec.Replicas).ToList();

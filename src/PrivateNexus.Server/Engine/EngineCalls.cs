@@ -30,7 +30,10 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             "active" => "worker",
             _ => "none",
         };
-        return new EngineInfo(version.Version, version.APIVersion, info.OperatingSystem, info.Architecture, (int)info.NCPU, info.MemTotal, swarm);
+        return new EngineInfo(version.Version, version.APIVersion, info.OperatingSystem, info.Architecture, (int)info.NCPU, info.MemTotal, swarm)
+        {
+            SwarmNodeId = swarm == "none" ? null : info.Swarm?.NodeID,
+        };
     }
 
     /// <summary>All our containers (running or not), inspected for health and restart counts.</summary>
@@ -99,13 +102,14 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             .ToList() ?? [];
         var state = inspected.State;
         var stopping = state?.Status == "stopping";
+        var swarmService = labels.TryGetValue(SwarmLabels.ServiceId, out var swarmId) && swarmId.Length > 0 ? swarmId : null;
         return (new ContainerState(
             inspected.ID,
             inspected.Name.TrimStart('/'),
             serviceId,
             Guid.TryParse(labels.TryGetValue(OwnershipLabels.Client, out var owner) ? owner : null, out var clientId) ? clientId : Guid.Empty,
             Int(labels, OwnershipLabels.Revision),
-            Int(labels, OwnershipLabels.Replica),
+            swarmService is null ? Int(labels, OwnershipLabels.Replica) : SwarmLabels.Replica(labels),
             Int(labels, OwnershipLabels.RestartGeneration),
             // Podman says "stopping" while a stop waits for the process to exit; Docker says "running"
             // until it has exited, and so do we (a stopping service is not stopped yet).
@@ -115,25 +119,34 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             (int)inspected.RestartCount,
             (state?.Running == true || stopping) && DateTimeOffset.TryParse(state?.StartedAt, CultureInfo.InvariantCulture, out var started) ? started : null,
             inspected.Image,
-            ports), stopping);
+            ports)
+        {
+            SwarmService = swarmService,
+        }, stopping);
     }
 
-    public async Task EnsureNetworkAsync(string name, Guid clientId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes sure the client network exists; returns its scope (<c>local</c> or <c>swarm</c>). On a swarm
+    /// manager (<paramref name="overlay"/>) a missing one is made an attachable overlay network, which
+    /// both our containers and our swarm services can join; one that exists is kept as it is.
+    /// </summary>
+    public async Task<string> EnsureNetworkAsync(string name, Guid clientId, bool overlay, CancellationToken cancellationToken)
     {
         using var bounded = Bounded(cancellationToken);
         var existing = await client.Networks.ListNetworksAsync(
             new NetworksListParameters { Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [name] = true } } },
             bounded.Token);
-        if (existing.Any(n => n.Name == name))
+        if (existing.FirstOrDefault(n => n.Name == name) is { } found)
         {
-            return;
+            return found.Scope;
         }
 
         await client.Networks.CreateNetworkAsync(
             new NetworksCreateParameters
             {
                 Name = name,
-                Driver = "bridge",
+                Driver = overlay ? "overlay" : "bridge",
+                Attachable = overlay,
                 Labels = new Dictionary<string, string>
                 {
                     [OwnershipLabels.Managed] = "true",
@@ -142,6 +155,7 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
                 },
             },
             bounded.Token);
+        return overlay ? "swarm" : "local";
     }
 
     /// <summary>Our client networks on this engine, by name, with the client each belongs to.</summary>
@@ -179,6 +193,12 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         }
         catch (DockerNetworkNotFoundException)
         {
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.Conflict
+            || ex.ResponseBody?.Contains("in use", StringComparison.Ordinal) == true)
+        {
+            // Still in use: a swarm service's tasks are still stopping, or a service still names it.
+            // The next pass tries again.
         }
     }
 
@@ -240,9 +260,11 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             using var bounded = Bounded(cancellationToken);
             await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, bounded.Token);
         }
-        catch (Exception ex) when (IsGone(ex))
+        catch (Exception ex) when (IsGone(ex)
+            || (ex is DockerApiException { StatusCode: System.Net.HttpStatusCode.Conflict } conflict
+                && conflict.ResponseBody?.Contains("already in progress", StringComparison.Ordinal) == true))
         {
-            // Already gone: the goal is reached.
+            // Already gone, or going (Swarm removes its finished tasks' containers too): the goal is reached.
         }
     }
 

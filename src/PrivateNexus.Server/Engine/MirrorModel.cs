@@ -15,7 +15,13 @@ public enum NodeStatus
 
 /// <summary>What an engine says about itself.</summary>
 public sealed record EngineInfo(
-    string Version, string ApiVersion, string OperatingSystem, string Architecture, int Cpus, long MemoryBytes, string SwarmRole);
+    string Version, string ApiVersion, string OperatingSystem, string Architecture, int Cpus, long MemoryBytes, string SwarmRole)
+{
+    /// <summary>The engine's own node id in its swarm (null outside swarm mode): where our swarm tasks are placed.</summary>
+    public string? SwarmNodeId { get; init; }
+
+    public bool IsSwarmManager => SwarmRole == "manager";
+}
 
 /// <summary>One of our containers as the engine last reported it.</summary>
 public sealed record ContainerState(
@@ -35,6 +41,13 @@ public sealed record ContainerState(
     IReadOnlyList<PublishedPort> Ports)
 {
     public bool Running => State == "running";
+
+    /// <summary>
+    /// The Swarm service whose task this container is (label <c>com.docker.swarm.service.id</c>), or
+    /// null for a container we created ourselves. Swarm creates, restarts and removes these; the
+    /// reconciler acts on their service, never on them one by one.
+    /// </summary>
+    public string? SwarmService { get; init; }
 }
 
 public sealed record PublishedPort(int ContainerPort, int? HostPort, string Protocol);

@@ -190,8 +190,10 @@ public sealed class NodeAgent(
 
         // Gone is removed, whichever event told us: Podman removes a container before its "remove"
         // event, and an inspect on its "die" or "cleanup" already finds nothing.
+        // Swarm stops and removes its tasks' containers itself (rollouts, scaling, history): for a
+        // swarm service, drift is what changed the service, which the reconciler sees.
         var removed = state is null;
-        if (before is not null && (removed || action == "stop") && !_own.WasOurs(containerId))
+        if (before is { SwarmService: null } && (removed || action == "stop") && !_own.WasOurs(containerId))
         {
             await using var scope = scopes.CreateAsyncScope();
 

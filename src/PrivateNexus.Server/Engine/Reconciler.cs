@@ -31,7 +31,20 @@ public sealed class OwnActions(TimeProvider time)
 
         return _actions.ContainsKey(containerId);
     }
+
+    // What this server last wrote to each of its swarm services (revision, restart, replicas): a
+    // service found otherwise, though nothing changed on our side, was changed by someone else.
+    private readonly ConcurrentDictionary<Guid, SwarmShape> _swarm = new();
+
+    public void SwarmWritten(Guid serviceId, SwarmShape shape) => _swarm[serviceId] = shape;
+
+    public SwarmShape? LastSwarmWrite(Guid serviceId) => _swarm.TryGetValue(serviceId, out var shape) ? shape : null;
+
+    public void ForgetSwarm(Guid serviceId) => _swarm.TryRemove(serviceId, out _);
 }
+
+/// <summary>What we converge a swarm service to: the revision and restart its tasks run, and how many.</summary>
+public readonly record struct SwarmShape(int Revision, int RestartGeneration, ulong Replicas);
 
 /// <summary>
 /// One pass of convergence for one node: compares the services placed there (database) with our
@@ -40,11 +53,14 @@ public sealed class OwnActions(TimeProvider time)
 /// stop what should be stopped, remove orphans. Idempotent: running it twice does nothing new, and
 /// after a crash the labels on the containers tell it what already exists.
 /// </summary>
-public sealed class Reconciler(
+public sealed partial class Reconciler(
     PnxDbContext db, StateMirror mirror, ContainerSpecBuilder builder, AuditLog audit, DeploymentTracker deployments, ILogger<Reconciler> logger)
 {
     /// <summary>What this pass did to each service, for its deployment's steps.</summary>
     private readonly Dictionary<Guid, List<string>> _steps = [];
+
+    /// <summary>Services whose new revision Swarm itself rolled back in this pass, and why.</summary>
+    private readonly Dictionary<Guid, string> _swarmRolledBack = [];
 
     public static readonly Actor ReconcilerActor = Actor.System with { Id = "reconciler", Name = "reconciler" };
 
@@ -66,21 +82,49 @@ public sealed class Reconciler(
 
     public async Task ConvergeAsync(Guid nodeId, EngineCalls engine, OwnActions own, CancellationToken cancellationToken)
     {
-        var desired = await DesiredAsync(nodeId, cancellationToken);
+        // Replicas > 1 on a swarm manager run as a Swarm service; everything else as our own containers.
+        var info = mirror.Node(nodeId).Engine;
+        var manager = info is { IsSwarmManager: true, SwarmNodeId: not null };
+        var desired = (await DesiredAsync(nodeId, cancellationToken)).Select(s => s with { Swarm = manager && s.Spec.Replicas > 1 }).ToList();
         var wanted = desired.Select(s => s.Id).ToHashSet();
         var containers = mirror.Node(nodeId).Containers.Values.ToList();
+        var swarmServices = manager ? await ListSwarmServicesAsync(engine, cancellationToken) : [];
+        if (swarmServices is null)
+        {
+            // No longer a manager since the last resync (which will say so): leave Swarm's services and
+            // their tasks alone this pass (task containers are not orphans while `manager` holds).
+            desired = [.. desired.Where(s => !s.Swarm)];
+            swarmServices = [];
+        }
 
-        foreach (var orphan in containers.Where(c => !wanted.Contains(c.ServiceId)))
+        // A swarm task's container is Swarm's to remove (with its service); off a manager it is just a container.
+        foreach (var orphan in containers.Where(c => !wanted.Contains(c.ServiceId) && !(manager && c.SwarmService is not null)))
         {
             logger.LogInformation("Removing orphan container {Container} of unknown service {Service}", orphan.Name, orphan.ServiceId);
             await RemoveAsync(nodeId, engine, own, orphan, cancellationToken);
+        }
+
+        foreach (var orphan in swarmServices.Where(s => !wanted.Contains(SwarmServiceOf(s))))
+        {
+            logger.LogInformation("Removing orphan swarm service {Name} of unknown service {Service}", orphan.Spec?.Name, SwarmServiceOf(orphan));
+            await RemoveSwarmServiceAsync(engine, own, orphan, cancellationToken);
         }
 
         foreach (var service in desired)
         {
             try
             {
-                await ConvergeServiceAsync(nodeId, engine, own, service, [.. containers.Where(c => c.ServiceId == service.Id)], cancellationToken);
+                var mine = containers.Where(c => c.ServiceId == service.Id).ToList();
+                var swarmService = swarmServices.FirstOrDefault(s => SwarmServiceOf(s) == service.Id);
+                if (service.Swarm)
+                {
+                    await ConvergeSwarmServiceAsync(nodeId, engine, own, service, info!.SwarmNodeId!, swarmService, mine, cancellationToken);
+                }
+                else
+                {
+                    await ConvergeServiceAsync(
+                        nodeId, engine, own, service, [.. mine.Where(c => !(manager && c.SwarmService is not null))], swarmService, cancellationToken);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -91,7 +135,21 @@ public sealed class Reconciler(
         }
 
         await RemoveUnusedNetworksAsync(engine, desired, cancellationToken);
-        await deployments.TrackAsync(nodeId, desired, _steps, cancellationToken);
+        await deployments.TrackAsync(nodeId, desired, _steps, _swarmRolledBack, cancellationToken);
+    }
+
+    /// <summary>Our swarm services, or null when the engine says it is not a swarm manager (any more).</summary>
+    private async Task<IList<SwarmService>?> ListSwarmServicesAsync(EngineCalls engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await engine.ListOurSwarmServicesAsync(cancellationToken);
+        }
+        catch (Docker.DotNet.DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            logger.LogWarning("The engine no longer acts as a swarm manager: {Error}", ex.Message);
+            return null;
+        }
     }
 
     private void Note(Guid serviceId, string message)
@@ -118,14 +176,20 @@ public sealed class Reconciler(
         }
     }
 
+    /// <param name="leftover">The swarm service it ran as before (replicas were &gt; 1, or its node stopped being a manager): removed once the containers run.</param>
     private async Task ConvergeServiceAsync(
-        Guid nodeId, EngineCalls engine, OwnActions own, DesiredService service, List<ContainerState> containers, CancellationToken cancellationToken)
+        Guid nodeId, EngineCalls engine, OwnActions own, DesiredService service, List<ContainerState> containers, SwarmService? leftover, CancellationToken cancellationToken)
     {
         var current = containers.Where(c => c.Revision == service.Revision && c.RestartGeneration == service.RestartGeneration).ToList();
         var stale = containers.Except(current).ToList();
 
         if (!service.Run)
         {
+            if (leftover is not null)
+            {
+                await RemoveSwarmServiceAsync(engine, own, leftover, cancellationToken);
+            }
+
             foreach (var container in stale)
             {
                 await RemoveAsync(nodeId, engine, own, container, cancellationToken);
@@ -185,6 +249,11 @@ public sealed class Reconciler(
             {
                 await RemoveAsync(nodeId, engine, own, container, cancellationToken);
             }
+
+            if (leftover is not null)
+            {
+                await RemoveSwarmServiceAsync(engine, own, leftover, cancellationToken);
+            }
         }
     }
 
@@ -203,7 +272,18 @@ public sealed class Reconciler(
 
     private async Task CreateAsync(Guid nodeId, EngineCalls engine, DesiredService service, int replica, CancellationToken cancellationToken)
     {
-        await engine.EnsureNetworkAsync(OwnershipLabels.NetworkName(service.ClientSlug), service.ClientId, cancellationToken);
+        // On a swarm manager the client network is an attachable overlay, shared with the client's swarm services.
+        var manager = mirror.Node(nodeId).Engine?.IsSwarmManager == true;
+        await engine.EnsureNetworkAsync(OwnershipLabels.NetworkName(service.ClientSlug), service.ClientId, manager, cancellationToken);
+        await EnsureVolumesAndImageAsync(engine, service, cancellationToken);
+        var id = await engine.CreateAndStartAsync(builder.Build(nodeId, service, replica), cancellationToken);
+        Note(service.Id, $"Started replica {replica} of revision {service.Revision} ({id[..12]}).");
+        logger.LogInformation("Started {Client}/{Service} revision {Revision} replica {Replica} as {Container}", service.ClientSlug, service.Name, service.Revision, replica, id[..12]);
+        await RefreshAsync(nodeId, engine, id, cancellationToken);
+    }
+
+    private async Task EnsureVolumesAndImageAsync(EngineCalls engine, DesiredService service, CancellationToken cancellationToken)
+    {
         foreach (var volume in service.Spec.Volumes)
         {
             await engine.EnsureVolumeAsync(OwnershipLabels.VolumeName(service.ClientSlug, volume.Name), service.ClientId, cancellationToken);
@@ -230,10 +310,6 @@ public sealed class Reconciler(
         }
 
         Note(service.Id, $"Ensuring image {service.Spec.Image}.");
-        var id = await engine.CreateAndStartAsync(builder.Build(nodeId, service, replica), cancellationToken);
-        Note(service.Id, $"Started replica {replica} of revision {service.Revision} ({id[..12]}).");
-        logger.LogInformation("Started {Client}/{Service} revision {Revision} replica {Replica} as {Container}", service.ClientSlug, service.Name, service.Revision, replica, id[..12]);
-        await RefreshAsync(nodeId, engine, id, cancellationToken);
     }
 
     private async Task RemoveAsync(Guid nodeId, EngineCalls engine, OwnActions own, ContainerState container, CancellationToken cancellationToken)
@@ -253,11 +329,14 @@ public sealed class Reconciler(
 
     /// <summary>A container of ours was changed or removed by someone else: say so in the audit log.</summary>
     public Task ReportDriftAsync(ContainerState container, string what, CancellationToken cancellationToken) =>
+        ReportDriftAsync(container.ServiceId, container.ClientId, new { container = container.Name, what }, cancellationToken);
+
+    private Task ReportDriftAsync(Guid serviceId, Guid clientId, object details, CancellationToken cancellationToken) =>
         audit.RecordNowAsync(
             ReconcilerActor,
             "service.drift",
-            AuditTarget.Of("service", container.ServiceId, container.ClientId),
+            AuditTarget.Of("service", serviceId, clientId),
             AuditOutcome.Success,
-            new { container = container.Name, what },
+            details,
             cancellationToken);
 }

@@ -35,6 +35,9 @@ public class EngineApp : PnxApp
 
     public bool IsPodman => EngineName == "podman";
 
+    /// <summary>The engine is a swarm manager (<see cref="SwarmEngineApp"/>).</summary>
+    public bool IsSwarm => EngineName == "swarm";
+
     /// <summary>The environment variable holding the engine's endpoint (<c>unix://…</c>).</summary>
     public string EndpointVariable { get; }
 
@@ -100,6 +103,8 @@ public class EngineApp : PnxApp
 
     public static void RequireDocker() => Require("PNX_TEST_DOCKER_HOST");
 
+    public static void RequireSwarm() => Require("PNX_TEST_DOCKER_SWARM_HOST");
+
     public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
 
     private static void Require(string variable)
@@ -124,6 +129,18 @@ public class EngineApp : PnxApp
         var label = leftovers ? "io.privatenexus.managed=true" : $"io.privatenexus.node={NodeId}";
         var before = TimeProvider.System.GetUtcNow().AddMinutes(leftovers ? -30 : 1);
         var filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [label] = true } };
+
+        // Swarm services first: they would only start new tasks for containers removed under them.
+        if (IsSwarm)
+        {
+            foreach (var service in await Docker.Swarm.ListServicesAsync(new ServiceListParameters { Filters = filters }))
+            {
+                if (service.CreatedAt < before.UtcDateTime)
+                {
+                    await IgnoringGoneAsync(() => Docker.Swarm.RemoveServiceAsync(service.ID));
+                }
+            }
+        }
         foreach (var container in await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filters }))
         {
             if (container.Created < before)
@@ -175,4 +192,26 @@ public sealed class PodmanEngineApp : EngineApp
         : base("podman", "PNX_TEST_PODMAN_HOST")
     {
     }
+}
+
+/// <summary>
+/// The same server against a second private Docker engine that is a single-node swarm manager
+/// (PNX_TEST_DOCKER_SWARM_HOST), where replicated services run as Swarm services.
+/// </summary>
+public sealed class SwarmEngineApp : EngineApp
+{
+    public SwarmEngineApp()
+        : base("swarm", "PNX_TEST_DOCKER_SWARM_HOST")
+    {
+    }
+
+    /// <summary>
+    /// Swarm rolls out one task at a time and gives each old one its stop grace: a rollout (or a
+    /// rollback after Swarm's own) of a few replicas takes longer than the 15 s the container suite
+    /// allows, on a busy machine. Failures are still seen at once: Swarm rolls back failing tasks itself.
+    /// </summary>
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Pnx:Engine:RolloutTimeout"] = "00:01:00",
+    };
 }

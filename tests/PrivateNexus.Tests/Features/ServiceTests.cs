@@ -89,6 +89,7 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
     [InlineData("port", "", "spec.ports[0].containerPort")]
     [InlineData("env", "1BAD", "spec.env[0].name")]
     [InlineData("name", "Bad_Name", "name")]
+    [InlineData("replicated-port", "", "spec.replicas")]
     public async Task Policy_and_shape_violations_are_refused_with_the_field(string rule, string value, string field)
     {
         var (admin, clientId) = await ClientAsync(new { cpuMillicores = 1000, memoryMiB = 512, services = 5 }, ["registry.example/*"]);
@@ -101,6 +102,9 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
             "path" => new { image = "registry.example/a:1", cpuMillicores = 100, memoryMiB = 64, volumes = new[] { new { name = "data", path = value } } },
             "port" => new { image = "registry.example/a:1", cpuMillicores = 100, memoryMiB = 64, ports = new[] { new { containerPort = 70000 } } },
             "env" => new { image = "registry.example/a:1", cpuMillicores = 100, memoryMiB = 64, env = new[] { new { name = value, value = "x" } } },
+
+            // A host port is bound once on a node: by one container, or one swarm task (host mode).
+            "replicated-port" => new { image = "registry.example/a:1", cpuMillicores = 100, memoryMiB = 64, replicas = 2, ports = new[] { new { containerPort = 80, hostPort = 20001 } } },
             _ => AdminActions.DefaultSpec(),
         };
         var name = rule == "name" ? value : "svc";

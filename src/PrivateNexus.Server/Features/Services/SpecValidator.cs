@@ -26,18 +26,29 @@ public sealed partial class SpecValidator(SecretProtector secrets)
             throw DomainException.BadInput("spec.image", "'spec.image' is not a valid image reference (registry/name:tag or @sha256:digest).");
         }
 
+        var ports = ValidPorts(input.Ports ?? []);
+        var replicas = Validate.Range(input.Replicas ?? 1, "spec.replicas", 1, 50);
+
+        // A host port on the node's address can be bound once: by one container, or by one swarm
+        // task per node (host-mode publishing; no routing mesh is assumed). Replicas reach each
+        // other, and the client's other services reach them, over the client network by name.
+        if (replicas > 1 && ports.Any(p => p.HostPort is not null))
+        {
+            throw DomainException.BadInput("spec.replicas", "A service that publishes host ports runs one replica: a host port can be bound only once on a node.");
+        }
+
         return new ServiceSpec
         {
             Image = image,
             Command = ValidCommand(input.Command ?? [], "spec.command"),
             Env = BuildEnv(input.Env ?? [], previous),
-            Ports = ValidPorts(input.Ports ?? []),
+            Ports = ports,
             Volumes = ValidVolumes(input.Volumes ?? []),
             CpuMillicores = Validate.Range(input.CpuMillicores, "spec.cpuMillicores", 10, 256_000),
             MemoryMiB = Validate.Range(input.MemoryMiB, "spec.memoryMiB", 6, 4_194_304),
             RestartPolicy = input.RestartPolicy ?? RestartPolicy.UnlessStopped,
             HealthCheck = ValidHealthCheck(input.HealthCheck),
-            Replicas = Validate.Range(input.Replicas ?? 1, "spec.replicas", 1, 50),
+            Replicas = replicas,
         };
     }
 
