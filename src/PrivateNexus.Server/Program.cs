@@ -26,6 +26,11 @@ builder.Services
     .AddRazorPages();
 
 var app = builder.Build();
+if (!await app.CheckConfigurationAsync(args))
+{
+    return ConfigurationCheck.ExitCode;
+}
+
 if (Commands.IsCommand(args))
 {
     return await Commands.RunAsync(app, args);

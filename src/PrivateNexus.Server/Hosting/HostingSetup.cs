@@ -27,10 +27,7 @@ public static class HostingSetup
     public static WebApplicationBuilder AddPnxHosting(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddPnxEnvironmentVariables();
-        builder.Services.AddOptions<PnxOptions>()
-            .Bind(builder.Configuration.GetSection(PnxOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedSettings<PnxOptions>(PnxOptions.Section);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
@@ -38,6 +35,8 @@ public static class HostingSetup
         }
 
         // preserveStaticLogger: each host logs through its own logger (and its own data dir), not a process-wide one.
+        // The data dir is read from the configuration, not the options: the logger is built with the
+        // host, before ConfigurationCheck can report a wrong setting in one line.
         builder.Services.AddSerilog((services, log) => log
             .ReadFrom.Configuration(builder.Configuration)
             .MinimumLevel.Information()
@@ -47,7 +46,7 @@ public static class HostingSetup
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: ConsoleTemplate)
             .WriteTo.File(
-                Path.Combine(services.GetRequiredService<IOptions<PnxOptions>>().Value.DataDir, "logs", "privatenexus-.log"),
+                Path.Combine(DataDir(services.GetRequiredService<IConfiguration>()), "logs", "privatenexus-.log"),
                 outputTemplate: FileTemplate,
                 rollingInterval: RollingInterval.Day,
                 retainedFileCountLimit: 14),
@@ -68,6 +67,9 @@ public static class HostingSetup
         });
         return builder;
     }
+
+    private static string DataDir(IConfiguration configuration) =>
+        configuration[$"{PnxOptions.Section}:DataDir"] is { Length: > 0 } configured ? configured : new PnxOptions().DataDir;
 
     /// <summary>Request logging stays below Information for successful requests so it costs nothing by default.</summary>
     public static WebApplication UsePnxRequestLogging(this WebApplication app)
