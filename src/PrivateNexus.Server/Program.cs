@@ -6,6 +6,11 @@ using PrivateNexus.Server.GraphQL;
 using PrivateNexus.Server.Hosting;
 using PrivateNexus.Server.Identity;
 
+if (HealthProbe.IsProbe(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = HostingSetup.ContentRoot() });
 builder.AddPnxHosting();
 builder.Services
