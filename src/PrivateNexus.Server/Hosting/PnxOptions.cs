@@ -45,6 +45,9 @@ public sealed class PnxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>Log format of the console and the log files: <c>text</c> or <c>json</c> (one compact JSON object per line).</summary>
+    public string LogFormat { get; set; } = "text";
+
     /// <summary>Reverse proxies whose <c>X-Forwarded-*</c> headers are believed (read by HostingSetup).</summary>
     public List<string> TrustedProxies { get; set; } = [];
 
@@ -67,6 +70,11 @@ public sealed class PnxOptions : IValidatableObject
         else if (BootstrapAdminPassword is { Length: > 0 and < 10 })
         {
             yield return new("must be at least 10 characters long", [nameof(BootstrapAdminPassword)]);
+        }
+
+        if (!LogFormat.Equals("text", StringComparison.OrdinalIgnoreCase) && !LogFormat.Equals("json", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new($"'{LogFormat}' is not a log format: use text or json", [nameof(LogFormat)]);
         }
 
         for (var i = 0; i < TrustedProxies.Count; i++)

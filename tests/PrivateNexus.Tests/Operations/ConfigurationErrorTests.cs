@@ -20,6 +20,7 @@ public sealed class ConfigurationErrorTests
     [InlineData("PNX_TRUSTED_PROXIES__0", "proxy.internal", "is not an IP address")]
     [InlineData("PNX_PUBLIC_URL", "nexus.example.com", "must be an absolute http(s) URL")]
     [InlineData("PNX_BOOTSTRAP_ADMIN_PASSWORD", "short", "must be at least 10 characters long")]
+    [InlineData("PNX_LOG_FORMAT", "xml", "use text or json")]
     [InlineData("PNX_DATABASE_URL", "Host=db;Colour=blue", "is neither postgres://")]
     [InlineData("PNX_DATABASE_URL", "postgres://pnx:secret@127.0.0.1:1/nexus", "cannot connect to PostgreSQL at 127.0.0.1:1")]
     [InlineData("PNX_DATA_DIR", "/proc/pnx-not-writable", "cannot write to /proc/pnx-not-writable")]
