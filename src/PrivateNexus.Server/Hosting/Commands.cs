@@ -120,9 +120,9 @@ public static class Commands
                 await Console.Error.WriteLineAsync($"{ex.Code}: {ex.Message}");
                 return 2;
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
             {
-                await Console.Error.WriteLineAsync(ex.Message);
+                await Console.Error.WriteLineAsync(ex.Message.ReplaceLineEndings(" "));
                 return 1;
             }
         };

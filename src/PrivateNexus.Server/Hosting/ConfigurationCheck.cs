@@ -8,7 +8,7 @@ namespace PrivateNexus.Server.Hosting;
 
 /// <summary>
 /// Runs before the server or any command: every option is bound and validated, the data directory
-/// is writable and the database answers. A wrong setting stops the process with one line per
+/// is writable and the database answers (and, for the server, is at a schema it can run on). A wrong setting stops the process with one line per
 /// setting on standard error — naming the variable and what it must be — and exit code
 /// <see cref="ExitCode"/>, never a stack trace.
 /// </summary>
@@ -38,7 +38,22 @@ public static partial class ConfigurationCheck
             await Console.Error.WriteLineAsync($"Configuration error: {problem} (see docs/configuration.md)");
         }
 
+        if (problems.Count == 0 && !Commands.IsCommand(args) && await SchemaProblemAsync(app.Services, cancellationToken) is { } schema)
+        {
+            await Console.Error.WriteLineAsync($"Cannot start: {schema}");
+            return false;
+        }
+
         return problems.Count == 0;
+    }
+
+    /// <summary>The server (not a command: <c>migrate</c> and <c>restore</c> deal with the schema themselves) needs a database it can run on.</summary>
+    private static async Task<string?> SchemaProblemAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<PnxOptions>>().Value;
+        var willMigrate = options.MigrateOnStart ?? scope.ServiceProvider.GetRequiredService<DatabaseProvider>().Kind == DatabaseKind.Sqlite;
+        return await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().WhyNotRunnableAsync(willMigrate, cancellationToken);
     }
 
     /// <summary>Binds and validates every options class registered with ValidateOnStart, as the host would at start.</summary>

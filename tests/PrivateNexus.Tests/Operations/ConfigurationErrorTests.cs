@@ -59,6 +59,78 @@ public sealed class ConfigurationErrorTests
         }
     }
 
+    [Fact]
+    public async Task A_database_migrated_by_a_newer_server_stops_the_start_with_one_line()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "pnx-tests", Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string> { ["PNX_DATA_DIR"] = dataDir, ["PNX_ENGINE__REGISTER_LOCAL_NODE"] = "false" };
+        try
+        {
+            var migrate = await ServerProcess.RunAsync(environment, "migrate");
+            Assert.True(migrate.ExitCode == 0, migrate.Error);
+            await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "privatenexus.db")};Pooling=False"))
+            {
+                await db.OpenAsync(TestContext.Current.CancellationToken);
+                await using var future = db.CreateCommand();
+                future.CommandText = "INSERT INTO __ef_migrations VALUES ('29991231000000_FromTheFuture', '99.0.0')";
+                await future.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
+            environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+            var (exit, output, error) = await ServerProcess.RunAsync(environment);
+            Assert.True(exit == ConfigurationCheck.ExitCode, $"exit {exit}\n{error}\n{output}");
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("Cannot start: The database was migrated by a newer PrivateNexus (29991231000000_FromTheFuture)", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_postgres_schema_behind_the_server_stops_the_start_with_one_line_asking_for_migrate()
+    {
+        var admin = PostgresApp.AdminConnectionString;
+        Assert.SkipWhen(admin is null && Environment.GetEnvironmentVariable("CI") is null, "PNX_TEST_POSTGRES is not set.");
+        var database = "pnx_behind_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync(admin!, $"CREATE DATABASE \"{database}\"");
+        var dataDir = Path.Combine(Path.GetTempPath(), "pnx-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["PNX_DATA_DIR"] = dataDir,
+                ["PNX_DATABASE_URL"] = new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+                ["PNX_ENGINE__REGISTER_LOCAL_NODE"] = "false",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            };
+            var (exit, output, error) = await ServerProcess.RunAsync(environment);
+            Assert.True(exit == ConfigurationCheck.ExitCode, $"exit {exit}\n{error}\n{output}");
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("Cannot start: The database schema is behind this server", line, StringComparison.Ordinal);
+            Assert.Contains("Run the 'migrate' command first", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(admin!, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+            if (Directory.Exists(dataDir))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     [Theory]
     [InlineData("Pnx:DataDir", "PNX_DATA_DIR")]
     [InlineData("Pnx:GraphQL:MaxDepth", "PNX_GRAPHQL__MAX_DEPTH")]
