@@ -25,7 +25,8 @@
 #   PNX_TEST_SWARM_PORT     its swarm listen port on 127.0.0.1               (2377)
 #   PNX_TEST_PODMAN_START_TIMEOUT  seconds to wait for the podman service    (60)
 #   PNX_TEST_PODMAN_STOP_TIMEOUT   seconds `stop` waits before killing it    (30)
-#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres js docker podman)
+#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker podman)
+#   PNX_TEST_REDIS_PORT     loopback TCP port of the test Redis               (56379)
 # Exported for the tests:
 #   PNX_TEST_POSTGRES       Npgsql connection string of the server's superuser; tests create
 #                           one database per fixture on it.
@@ -34,6 +35,8 @@
 #   PNX_TEST_IMAGE          pnx-test/busybox:1, a busybox-static image on both (CMD /bin/sh; httpd
 #                           serves /www, whose index.html says "pnx-test v1").
 #   PNX_TEST_IMAGE_V2       pnx-test/busybox:2, the same but "pnx-test v2": a second revision.
+#   PNX_TEST_REDIS          redis://127.0.0.1:PORT of the private test Redis (event bus across replicas).
+#   PNX_TEST_REDIS_SERVER   path of redis-server, for tests that run (and stop) a Redis of their own.
 #   PNX_TEST_DOCKER_SWARM   1 when the engine is a swarm manager (PNX_TEST_SWARM=1), else unset.
 #   PNX_TEST_BASE_IMAGE     pnx-test/debian-base:1, a minimal Debian (debootstrap + docker import) on
 #                           the Docker engine: the base the server's image is built on in the tests.
@@ -1116,13 +1119,49 @@ pnx_status_podman() {
 # Packages from every service are installed together by one apt-get update + install.
 # ---------------------------------------------------------------------------------------------
 
-# Redis. Package redis-server. Start: redis-server --port $PORT --bind 127.0.0.1 --save '' \
-#   --appendonly no --dir $dir --daemonize yes --pidfile $dir/redis.pid --logfile $dir/redis.log;
-# wait for `redis-cli -p $PORT ping`; export PNX_TEST_REDIS=127.0.0.1:$PORT.
-pnx_redis_packages() { :; }
-pnx_start_redis()    { pnx_err "service 'redis' is not implemented yet in scripts/test-env.sh"; }
-pnx_stop_redis()     { :; }
-pnx_status_redis()   { :; }
+# Redis: a private redis-server on loopback, no persistence (the event bus and cache are
+# ephemeral by design). Tests that stop Redis on purpose start their own from the same binary
+# (PNX_TEST_REDIS_SERVER), so this shared one stays up for everyone else.
+pnx_redis_dir() { printf '%s/redis\n' "$(pnx_state_dir)"; }
+pnx_redis_port() { printf '%s\n' "${PNX_TEST_REDIS_PORT:-56379}"; }
+
+pnx_redis_packages() {
+    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || echo redis-server
+}
+
+pnx_redis_ping() { redis-cli -h 127.0.0.1 -p "$(pnx_redis_port)" ping 2>/dev/null | grep -q PONG; }
+
+pnx_start_redis() {
+    local dir port start
+    dir=$(pnx_redis_dir) port=$(pnx_redis_port)
+    if ! pnx_redis_ping; then
+        mkdir -p "$dir" || return 1
+        # Debian's package starts a system redis on 6379 through systemd where there is one; ours is
+        # separate, on its own port, and never touches that one.
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+            --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" </dev/null >/dev/null 2>&1 \
+            || pnx_err "redis-server failed to start (see $dir/redis.log)" || return 1
+        start=$SECONDS
+        until pnx_redis_ping; do
+            [ $((SECONDS - start)) -lt "${PNX_TEST_REDIS_START_TIMEOUT:-30}" ] \
+                || pnx_err "redis-server did not answer on 127.0.0.1:$port (see $dir/redis.log)" || return 1
+            sleep 0.2
+        done
+        pnx_log "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) ready on 127.0.0.1:$port"
+    fi
+    export PNX_TEST_REDIS="redis://127.0.0.1:$port"
+    PNX_TEST_REDIS_SERVER=$(command -v redis-server)
+    export PNX_TEST_REDIS_SERVER
+}
+
+pnx_stop_redis() {
+    pnx_redis_ping || return 0
+    redis-cli -h 127.0.0.1 -p "$(pnx_redis_port)" shutdown nosave >/dev/null 2>&1 || true
+}
+
+pnx_status_redis() {
+    if pnx_redis_ping; then pnx_log "redis: running on 127.0.0.1:$(pnx_redis_port)"; else pnx_log "redis: not running"; return 1; fi
+}
 
 # Prometheus. Package prometheus (do not use its systemd unit). Start with
 #   --config.file=$dir/prometheus.yml --storage.tsdb.path=$dir/data
@@ -1147,7 +1186,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres js docker podman}
+    local services=${PNX_TEST_SERVICES:-postgres redis js docker podman}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
@@ -1176,7 +1215,7 @@ else
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
     if [ "${1:-start}" = start ]; then
-        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_BASE_IMAGE; do
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_BASE_IMAGE; do
             if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
         done
     fi

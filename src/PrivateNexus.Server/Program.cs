@@ -1,6 +1,7 @@
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Engine;
+using PrivateNexus.Server.Events;
 using PrivateNexus.Server.Features;
 using PrivateNexus.Server.GraphQL;
 using PrivateNexus.Server.Hosting;
@@ -26,6 +27,7 @@ builder.Services
     .AddApiTokens()
     .AddAutomationClients()
     .AddEngine()
+    .AddPnxEvents()
     .AddPnxGraphQL()
     .AddPnxHealth()
     .AddRazorPages();
@@ -45,6 +47,7 @@ app.UseForwardedHeaders();
 app.UsePnxRequestLogging();
 app.UseStatusCodePages();
 app.UseStaticFiles();
+app.UsePnxWebSockets();
 app.UseRouting();
 app.UseRateLimiter();
 app.UseAuthentication();

@@ -7,13 +7,24 @@ namespace PrivateNexus.Server.Authorization;
 public sealed class CurrentActor(IHttpContextAccessor http, ActorDirectory directory)
 {
     private Actor? _actor;
+    private ClaimsPrincipal? _principal;
 
     /// <summary>Set by non-HTTP callers (CLI commands, background work) before using feature services.</summary>
     public void Set(Actor actor) => _actor = actor;
 
+    /// <summary>
+    /// For callers authenticated other than by this HTTP request (a WebSocket's connection_init): the
+    /// actor is resolved from this principal, through the same directory, when first needed.
+    /// </summary>
+    public void SetPrincipal(ClaimsPrincipal principal)
+    {
+        _principal = principal;
+        _actor = null;
+    }
+
     public async ValueTask<Actor> GetAsync(CancellationToken cancellationToken = default)
     {
-        return _actor ??= await ResolveAsync(http.HttpContext?.User, cancellationToken);
+        return _actor ??= await ResolveAsync(_principal ?? http.HttpContext?.User, cancellationToken);
     }
 
     private async Task<Actor> ResolveAsync(ClaimsPrincipal? principal, CancellationToken cancellationToken)

@@ -12,4 +12,7 @@ public static class ErrorCode
     /// <summary>An explicit read of an engine that is offline or did not answer in time; try again later.</summary>
     public const string Unavailable = "UNAVAILABLE";
     public const string Internal = "INTERNAL";
+
+    /// <summary>A per-connection or per-user limit (operations on a socket) was reached.</summary>
+    public const string LimitExceeded = "LIMIT_EXCEEDED";
 }

@@ -48,6 +48,15 @@ internal sealed class LogLineSplitter(int maxBytes)
         pending.Write(chunk);
     }
 
+    /// <summary>For following a log: the complete lines read so far, handed over and forgotten (no byte cap).</summary>
+    public List<LogLine> TakeLines()
+    {
+        var lines = _lines.ToList();
+        _lines.Clear();
+        Remaining = int.MaxValue;
+        return lines;
+    }
+
     /// <summary>The lines read. At the end of the stream a last line without newline counts; when cut short it does not.</summary>
     public ContainerLog Finish(bool truncated)
     {

@@ -68,6 +68,70 @@ public sealed partial class EngineCalls
         }
     }
 
+    /// <summary>
+    /// Follows a container's log as it is written (after its last <paramref name="tail"/> lines, or all
+    /// since <paramref name="since"/>), until the container stops or <paramref name="cancellationToken"/>
+    /// fires. Only the connection is bounded by the call timeout; the stream lives as long as it is read.
+    /// </summary>
+    public async IAsyncEnumerable<LogLine> FollowLogsAsync(
+        string id, int? tail, DateTimeOffset? since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var stream = await OpenFollowAsync(id, tail, since, cancellationToken);
+        if (stream is null)
+        {
+            yield break;
+        }
+
+        using (stream)
+        {
+            var lines = new LogLineSplitter(int.MaxValue);
+            var buffer = new byte[16 * 1024];
+            while (true)
+            {
+                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
+                if (read.EOF)
+                {
+                    foreach (var line in lines.Finish(truncated: false).Lines)
+                    {
+                        yield return line;
+                    }
+
+                    yield break;
+                }
+
+                lines.Add(read.Target, buffer.AsSpan(0, read.Count));
+                foreach (var line in lines.TakeLines())
+                {
+                    yield return line;
+                }
+            }
+        }
+    }
+
+    private async Task<MultiplexedStream?> OpenFollowAsync(string id, int? tail, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        using var bounded = Bounded(cancellationToken);
+        try
+        {
+            return await client.Containers.GetContainerLogsAsync(
+                id,
+                new ContainerLogsParameters
+                {
+                    ShowStdout = true,
+                    ShowStderr = true,
+                    Timestamps = true,
+                    Follow = true,
+                    Tail = tail?.ToString(CultureInfo.InvariantCulture) ?? "all",
+                    Since = UnixTime(since),
+                },
+                bounded.Token);
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            return null;
+        }
+    }
+
     /// <summary>Podman 4.3 answers <c>tail=N</c> with N+1 lines; the limit is ours to keep.</summary>
     private static ContainerLog Tail(ContainerLog log, int tail) =>
         log.Lines.Count <= tail ? log : log with { Lines = [.. log.Lines.Skip(log.Lines.Count - tail)] };

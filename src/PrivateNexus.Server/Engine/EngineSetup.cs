@@ -16,6 +16,8 @@ public static class EngineSetup
         services.AddScoped<Reconciler>();
         services.AddScoped<DeploymentTracker>();
         services.AddScoped<LocalNodeRegistration>();
+        services.AddSingleton<NodeLeases>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeLeases>());
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<EngineOptions>>().Value.Enabled
             ? ActivatorUtilities.CreateInstance<EngineSupervisor>(sp)
             : new DisabledEngine());

@@ -12,6 +12,7 @@ public sealed class EngineSupervisor(
     ReconcileSignals signals,
     IOptions<EngineOptions> options,
     TimeProvider time,
+    NodeLeases leases,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly Dictionary<Guid, (NodeAgent Agent, CancellationTokenSource Stop, Task Run, long Version)> _agents = [];
@@ -71,6 +72,7 @@ public sealed class EngineSupervisor(
             if (!nodes.ContainsKey(nodeId))
             {
                 mirror.Forget(nodeId);
+                await leases.ReleaseAsync(nodeId);
             }
         }
 

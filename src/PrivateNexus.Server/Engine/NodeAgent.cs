@@ -194,6 +194,14 @@ public sealed class NodeAgent(
         if (before is not null && (removed || action == "stop") && !_own.WasOurs(containerId))
         {
             await using var scope = scopes.CreateAsyncScope();
+
+            // The holder's own stops are not drift; it alone reports, so one drift is one audit entry.
+            if (!scope.ServiceProvider.GetRequiredService<NodeLeases>().Holds(nodeId))
+            {
+                Poke();
+                return;
+            }
+
             await scope.ServiceProvider.GetRequiredService<Reconciler>().ReportDriftAsync(
                 before, removed ? "removed outside PrivateNexus" : "stopped outside PrivateNexus", cancellationToken);
         }
@@ -222,7 +230,11 @@ public sealed class NodeAgent(
 
             await using (var scope = scopes.CreateAsyncScope())
             {
-                await scope.ServiceProvider.GetRequiredService<Reconciler>().ConvergeAsync(nodeId, engine, _own, cancellationToken);
+                // Every replica watches; only the lease holder converges (see NodeLeases).
+                if (scope.ServiceProvider.GetRequiredService<NodeLeases>().Holds(nodeId))
+                {
+                    await scope.ServiceProvider.GetRequiredService<Reconciler>().ConvergeAsync(nodeId, engine, _own, cancellationToken);
+                }
             }
 
             if (time.GetUtcNow() >= nextResync)

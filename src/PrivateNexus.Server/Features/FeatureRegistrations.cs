@@ -30,5 +30,6 @@ public static class FeatureRegistrations
     public static IServiceCollection AddAutomationClients(this IServiceCollection services) => services.AddScoped<AutomationClientService>();
 
     /// <summary>Explicit, bounded reads of a service's logs from its engine (stats come from the mirror).</summary>
-    public static IServiceCollection AddServiceLogs(this IServiceCollection services) => services.AddScoped<ServiceLogReader>();
+    public static IServiceCollection AddServiceLogs(this IServiceCollection services) =>
+        services.AddScoped<ServiceLogReader>().AddScoped<ServiceLogFollower>();
 }

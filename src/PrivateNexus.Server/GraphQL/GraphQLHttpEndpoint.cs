@@ -16,7 +16,11 @@ namespace PrivateNexus.Server.GraphQL;
 /// 400/405/406/413/415 where the spec asks for them. No batching.
 /// </summary>
 public sealed class GraphQLHttpEndpoint(
-    IDocumentExecuter<ISchema> executer, IGraphQLTextSerializer serializer, IOptions<PnxOptions> options, IWebHostEnvironment environment)
+    IDocumentExecuter<ISchema> executer,
+    IGraphQLTextSerializer serializer,
+    IOptions<PnxOptions> options,
+    IWebHostEnvironment environment,
+    WebSockets.GraphQLWebSocketEndpoint webSockets)
 {
     public const string GraphQLResponseJson = "application/graphql-response+json";
     private const string Json = "application/json";
@@ -26,6 +30,12 @@ public sealed class GraphQLHttpEndpoint(
 
     public async Task HandleAsync(HttpContext context)
     {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await webSockets.HandleAsync(context);
+            return;
+        }
+
         var request = context.Request;
         if (HttpMethods.IsGet(request.Method) && WantsHtml(request))
         {

@@ -6,6 +6,8 @@ using GraphQL.Validation.Rules.Custom;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Common;
+using PrivateNexus.Server.GraphQL.Subscriptions;
+using PrivateNexus.Server.GraphQL.WebSockets;
 using PrivateNexus.Server.Hosting;
 
 namespace PrivateNexus.Server.GraphQL;
@@ -16,6 +18,10 @@ public static class GraphQLSetup
     {
         services.AddScoped<BatchLoaders>();
         services.AddSingleton<GraphQLHttpEndpoint>();
+        services.AddSingleton<GraphQLWebSocketEndpoint>();
+        services.AddSingleton<WebSocketAuthenticator>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<EventStreams>();
         services.AddGraphQL(b => b
             .AddSchema<PnxSchema>()
             .AddGraphTypes(typeof(PnxSchema).Assembly)
@@ -24,6 +30,7 @@ public static class GraphQLSetup
 
             // Resolvers share the request's DbContext, which allows one operation at a time.
             .AddExecutionStrategy<SerialExecutionStrategy>(OperationType.Query)
+            .AddExecutionStrategy<ScopedSubscriptionExecutionStrategy>(OperationType.Subscription)
 
             // Not AddComplexityAnalyzer: its rule is skipped for cached documents, yet complexity depends
             // on each request's variables (first: $n), so it must run for every request.
@@ -31,6 +38,7 @@ public static class GraphQLSetup
             .AddValidationRule<QueryLimitRules>()
             .AddValidationRule<IntrospectionRule>(useForCachedDocuments: true)
             .AddValidationRule<HttpGetRule>(useForCachedDocuments: true)
+            .AddValidationRule<SubscriptionTransportRule>(useForCachedDocuments: true)
             .ConfigureExecution<DocumentCache>()
             .AddUnhandledExceptionHandler(MapException));
         return services;

@@ -39,6 +39,7 @@ public sealed class PnxErrorInfoProvider(IHostEnvironment environment) : IErrorI
                     _ when validation.Code == IntrospectionRule.Code => ErrorCode.Unauthenticated,
                     global::GraphQL.Validation.Errors.Custom.ComplexityError => QueryLimitRules.Code,
                     _ when validation.Code == QueryLimitRules.Code => QueryLimitRules.Code,
+                    _ when validation.Code == SubscriptionTransportRule.Code => SubscriptionTransportRule.Code,
                     _ => ValidationFailed,
                 };
                 if (validation.Number is not null)

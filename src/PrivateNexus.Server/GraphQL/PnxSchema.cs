@@ -4,11 +4,12 @@ namespace PrivateNexus.Server.GraphQL;
 
 public sealed class PnxSchema : Schema
 {
-    public PnxSchema(IServiceProvider services, QueryType query, MutationType mutation)
+    public PnxSchema(IServiceProvider services, QueryType query, MutationType mutation, Subscriptions.SubscriptionType subscription)
         : base(services)
     {
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
         Description = "PrivateNexus control-plane API. See docs/api.md.";
     }
 }

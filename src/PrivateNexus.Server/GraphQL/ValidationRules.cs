@@ -68,3 +68,27 @@ public sealed class HttpGetRule : ValidationRuleBase
         }));
     }
 }
+
+/// <summary>Subscriptions need a socket: over plain HTTP they are refused before they run (400).</summary>
+public sealed class SubscriptionTransportRule : ValidationRuleBase
+{
+    public const string Code = "SUBSCRIPTION_NEEDS_WEBSOCKET";
+
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+    {
+        if (context.UserContext.ContainsKey(Subscriptions.Subscriber.Key))
+        {
+            return default;
+        }
+
+        return new(new MatchingNodeVisitor<GraphQLOperationDefinition>((operation, ctx) =>
+        {
+            if (operation == ctx.Operation && operation.Operation == OperationType.Subscription)
+            {
+                ctx.ReportError(new ValidationError(ctx.Document.Source, null,
+                    "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.", operation)
+                { Code = Code });
+            }
+        }));
+    }
+}

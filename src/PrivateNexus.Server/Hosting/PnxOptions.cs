@@ -39,7 +39,7 @@ public sealed class PnxOptions : IValidatableObject
     public bool AnonymousIntrospection { get; set; }
 
     /// <summary>Lifetime of access tokens issued by the OAuth server.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
@@ -52,6 +52,11 @@ public sealed class PnxOptions : IValidatableObject
     public List<string> TrustedProxies { get; set; } = [];
 
     public GraphQLLimits GraphQL { get; set; } = new();
+
+    /// <summary>Redis (<c>redis://[:password@]host:port[/db]</c>) for the event bus across replicas and the shared cache. Empty: in process only.</summary>
+    public string? RedisUrl { get; set; }
+
+    public RealtimeOptions Realtime { get; set; } = new();
 
     /// <summary>Rules that span settings or need more than an attribute; each names its setting.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -85,6 +90,34 @@ public sealed class PnxOptions : IValidatableObject
             }
         }
     }
+}
+
+/// <summary>The WebSocket transport (graphql-transport-ws) and its limits.</summary>
+public sealed class RealtimeOptions
+{
+    /// <summary>How long a new socket may take to send connection_init before it is closed with 4408.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the server pings an idle socket (the client answers pong); keeps proxies from closing it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Open sockets per user or application; one more is closed with 4429.</summary>
+    [Range(1, 10_000)]
+    public int MaxConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>Operations running at once on one socket; one more is answered with an error message.</summary>
+    [Range(1, 10_000)]
+    public int MaxSubscriptionsPerConnection { get; set; } = 100;
+
+    /// <summary>Messages waiting to be sent to one socket; a client that lets more pile up is closed (1013, slow consumer).</summary>
+    [Range(16, 1_000_000)]
+    public int SendQueueLimit { get; set; } = 1_000;
+
+    /// <summary>How often a socket re-checks that its user or application is still active (and its token unrevoked).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan CredentialRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class GraphQLLimits

@@ -95,20 +95,17 @@ public static class IdentitySetup
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, OAuthServerKeys>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SharedRateLimits>();
         services.AddScoped<Bootstrap>();
         services.Configure<List<PublicClientOptions>>(configuration.GetSection($"{PnxOptions.Section}:PublicClients"));
 
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(AuthRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = context.RequestServices.GetRequiredService<IOptions<PnxOptions>>().Value.AuthRequestsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                }));
+            o.AddPolicy(AuthRateLimit, context => context.RequestServices.GetRequiredService<SharedRateLimits>().FixedWindow(
+                "auth:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                context.RequestServices.GetRequiredService<IOptions<PnxOptions>>().Value.AuthRequestsPerMinute,
+                TimeSpan.FromMinutes(1)));
         });
         return services;
     }

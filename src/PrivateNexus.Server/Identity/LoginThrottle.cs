@@ -4,23 +4,27 @@ namespace PrivateNexus.Server.Identity;
 
 /// <summary>
 /// Limits sign-in attempts per account (the per-IP limit is the rate limiter's), so a spread-out
-/// guessing attack on one account is slowed even before Identity's lockout engages.
+/// guessing attack on one account is slowed even before Identity's lockout engages. Counted across
+/// replicas when Redis is configured (<see cref="SharedRateLimits"/>).
 /// </summary>
-public sealed class LoginThrottle : IDisposable
+public sealed class LoginThrottle(SharedRateLimits shared, ILogger<LoginThrottle> logger) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(account =>
-        RateLimitPartition.GetSlidingWindowLimiter(account, _ => new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = 10,
-            Window = TimeSpan.FromMinutes(5),
-            SegmentsPerWindow = 5,
-            QueueLimit = 0,
-        }));
+        shared.SlidingWindow("login:" + account, permitLimit: 10, window: TimeSpan.FromMinutes(5), segments: 5));
 
-    public bool TryAcquire(string normalizedAccount)
+    public async ValueTask<bool> TryAcquireAsync(string normalizedAccount, CancellationToken cancellationToken)
     {
-        using var lease = _limiter.AttemptAcquire(normalizedAccount);
-        return lease.IsAcquired;
+        try
+        {
+            using var lease = await _limiter.AcquireAsync(normalizedAccount, 1, cancellationToken);
+            return lease.IsAcquired;
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            // Redis went away between the check and the call: Identity's lockout still guards the account.
+            logger.LogWarning("Sign-in throttle unavailable ({Error}); relying on account lockout", ex.Message);
+            return true;
+        }
     }
 
     public void Dispose() => _limiter.Dispose();

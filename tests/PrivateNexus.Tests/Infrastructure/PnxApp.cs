@@ -47,6 +47,11 @@ public abstract class PnxApp : IAsyncLifetime
             // Only the engine suite runs node agents, against the test Docker engine; other suites' nodes are paper.
             ["Pnx:Engine:Enabled"] = "false",
             ["Pnx:Engine:RegisterLocalNode"] = "false",
+
+            // Sockets: short protocol timers so their tests wait seconds, and room for every parallel suite's admin sockets.
+            ["Pnx:Realtime:ConnectionInitTimeout"] = "00:00:02",
+            ["Pnx:Realtime:KeepAliveInterval"] = "00:00:02",
+            ["Pnx:Realtime:MaxConnectionsPerUser"] = "1000",
         };
         foreach (var (key, value) in Settings)
         {
@@ -76,6 +81,9 @@ public abstract class PnxApp : IAsyncLifetime
     /// what is stored at rest (e.g. that secrets are encrypted), never to arrange or act.
     /// </summary>
     public abstract Task<string?> ReadStoredAsync(string table, string column, string id);
+
+    /// <summary>The server's own services: only for tests of a seam that HTTP cannot reach (e.g. a shared rate limiter), never to arrange or act.</summary>
+    public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>A plain HTTP client for this server; no cookies, no redirects followed.</summary>
     public HttpClient Http() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };

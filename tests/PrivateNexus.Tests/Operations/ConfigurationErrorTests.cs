@@ -11,7 +11,7 @@ public sealed class ConfigurationErrorTests
 {
     [Theory]
     [InlineData("PNX_ACCESS_TOKEN_LIFETIME", "abc", "must be a duration such as 00:15:00")]
-    [InlineData("PNX_ACCESS_TOKEN_LIFETIME", "00:00:10", "must be between 00:01:00 and 1.00:00:00")]
+    [InlineData("PNX_ACCESS_TOKEN_LIFETIME", "00:00:01", "must be between 00:00:05 and 1.00:00:00")]
     [InlineData("PNX_GRAPHQL__MAX_DEPTH", "1000", "must be between 2 and 50")]
     [InlineData("PNX_AUTH_REQUESTS_PER_MINUTE", "many", "must be a whole number")]
     [InlineData("PNX_ENGINE__ENABLED", "maybe", "must be true or false")]

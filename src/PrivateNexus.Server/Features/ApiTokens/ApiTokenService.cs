@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Events;
 using PrivateNexus.Server.Features.Audit;
 
 namespace PrivateNexus.Server.Features.ApiTokens;
@@ -15,7 +15,7 @@ public sealed record CreateApiTokenInput(string Name, IReadOnlyList<string>? Sco
 public sealed record CreatedApiToken(ApiToken Token, string Secret);
 
 /// <summary>Personal API tokens of the calling user: create (shown once), list, revoke.</summary>
-public sealed class ApiTokenService(PnxDbContext db, Rulebook rules, AuditLog audit, IMemoryCache cache, TimeProvider time)
+public sealed class ApiTokenService(PnxDbContext db, Rulebook rules, AuditLog audit, EventBus bus, TimeProvider time)
 {
     public const string TokenPrefix = "pnx_";
 
@@ -61,7 +61,7 @@ public sealed class ApiTokenService(PnxDbContext db, Rulebook rules, AuditLog au
         return new CreatedApiToken(token, secret);
     }
 
-    /// <summary>Revoking twice succeeds; revocation is effective at once on this server (cache evicted).</summary>
+    /// <summary>Revoking twice succeeds; revocation is effective at once on every replica (cached records evicted over the bus).</summary>
     public async Task<ApiToken> RevokeAsync(Guid id, CancellationToken cancellationToken)
     {
         var userId = await RequireUserAsync(cancellationToken);
@@ -75,7 +75,7 @@ public sealed class ApiTokenService(PnxDbContext db, Rulebook rules, AuditLog au
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        cache.Remove(ApiTokenAuthenticationHandler.CacheKey(token.TokenHash));
+        bus.Publish(new ApiTokenChanged(token.TokenHash));
         return token;
     }
 

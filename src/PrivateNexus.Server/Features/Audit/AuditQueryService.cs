@@ -17,6 +17,19 @@ public sealed record AuditFilter(
 /// <summary>Reading the audit trail: admins see everything, client owners their own client's events.</summary>
 public sealed class AuditQueryService(PnxDbContext db, Rulebook rules)
 {
+    /// <summary>Whether the actor may read audit events of this client (null: platform events).</summary>
+    public static bool MayRead(Actor actor, Guid? clientId) =>
+        Rulebook.AllowsPlatform(actor, Permission.PlatformAuditRead)
+        || (clientId is { } id && Rulebook.Allows(actor, Permission.AuditRead, id));
+
+    /// <summary>For pushed events: the audit event if the caller may read it now, else null (nothing audited, so no feedback loop).</summary>
+    public async Task<AuditEvent?> FindVisibleAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var actor = await rules.ActorAsync(cancellationToken);
+        var entry = await db.AuditEvents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+        return entry is not null && MayRead(actor, entry.ClientId) ? entry : null;
+    }
+
     public async Task<Page<AuditEvent>> ListAsync(AuditFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var actor = await rules.RequireAuthenticatedAsync(cancellationToken);

@@ -133,7 +133,7 @@ public sealed class AutomationClientService(
             }
         }
 
-        directory.InvalidateApplication(row.ClientIdentifier);
+        await directory.InvalidateApplicationAsync(row.ClientIdentifier);
         return row;
     }
 

@@ -17,6 +17,14 @@ public sealed class DeploymentService(PnxDbContext db, Rulebook rules, TimeProvi
         return deployment ?? throw DomainException.NotFound("Deployment");
     }
 
+    /// <summary>For pushed events: the deployment if the caller may read its service now, else null (nothing audited).</summary>
+    public async Task<Deployment?> FindVisibleAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var actor = await rules.ActorAsync(cancellationToken);
+        var deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+        return deployment is not null && Rulebook.Allows(actor, Permission.ServiceRead, deployment.ClientId) ? deployment : null;
+    }
+
     /// <summary>Newest first. The caller has already been allowed to read the service.</summary>
     public async Task<Page<Deployment>> ForServiceAsync(Guid serviceId, PageRequest page, CancellationToken cancellationToken) =>
         await db.Deployments.AsNoTracking()

@@ -75,7 +75,7 @@ public sealed class MembershipService(
         }
 
         await transaction.CommitAsync(cancellationToken);
-        directory.InvalidateUser(user.Id);
+        await directory.InvalidateUserAsync(user.Id);
         membership.User = user;
         return new MembershipWithInvitation(membership, invitation);
     }
@@ -95,7 +95,7 @@ public sealed class MembershipService(
         membership.Role = role;
         audit.Add(actor, "membership.role", new("user", userId.ToString(), clientId), new { role });
         await db.SaveChangesAsync(cancellationToken);
-        directory.InvalidateUser(userId);
+        await directory.InvalidateUserAsync(userId);
         return membership;
     }
 
@@ -108,7 +108,7 @@ public sealed class MembershipService(
         db.Memberships.Remove(membership);
         audit.Add(actor, "membership.remove", new("user", userId.ToString(), clientId));
         await db.SaveChangesAsync(cancellationToken);
-        directory.InvalidateUser(userId);
+        await directory.InvalidateUserAsync(userId);
         return userId;
     }
 

@@ -46,6 +46,15 @@ public sealed class NodeService(
         return await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, cancellationToken) ?? throw DomainException.NotFound("Node");
     }
 
+    /// <summary>For pushed events: the node if the caller may see nodes now, else null (nothing audited).</summary>
+    public async Task<Node?> FindVisibleAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var actor = await rules.ActorAsync(cancellationToken);
+        return Rulebook.AllowsPlatform(actor, Permission.NodeRead)
+            ? await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, cancellationToken)
+            : null;
+    }
+
     /// <summary>
     /// Connects to the node now and reports what the engine says. An explicit admin action, so it
     /// may wait on the engine — bounded by the call timeout; unreachable is an answer, not an error.

@@ -99,6 +99,17 @@ public sealed class ServiceManager(
         return service ?? throw DomainException.NotFound("Service");
     }
 
+    /// <summary>
+    /// For pushed events: the service if the caller may read it now, else null. A push is not a
+    /// request, so there is nothing to refuse or audit — the subscriber simply is not told.
+    /// </summary>
+    public async Task<Service?> FindVisibleAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var actor = await rules.ActorAsync(cancellationToken);
+        var service = await ServicesWithClient.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        return service is not null && Rulebook.Allows(actor, Permission.ServiceRead, service.ClientId) ? service : null;
+    }
+
     public async Task<Page<ServiceRevision>> RevisionsAsync(Guid serviceId, PageRequest page, CancellationToken cancellationToken)
     {
         await GetAsync(serviceId, cancellationToken);

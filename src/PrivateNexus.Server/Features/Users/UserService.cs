@@ -148,7 +148,7 @@ public sealed class UserService(
         user.UpdatedAt = time.Now();
         audit.Add(actor, "user.update", AuditTarget.Of("user", user.Id), new { input.DisplayName, input.PlatformRole });
         await db.SaveChangesAsync(cancellationToken);
-        directory.InvalidateUser(user.Id);
+        await directory.InvalidateUserAsync(user.Id);
         return user;
     }
 
@@ -170,7 +170,7 @@ public sealed class UserService(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        directory.InvalidateUser(id);
+        await directory.InvalidateUserAsync(id);
         return user;
     }
 
@@ -186,7 +186,7 @@ public sealed class UserService(
         db.Users.Remove(user);
         audit.Add(actor, "user.delete", AuditTarget.Of("user", id), new { user.Email });
         await db.SaveChangesAsync(cancellationToken);
-        directory.InvalidateUser(id);
+        await directory.InvalidateUserAsync(id);
         return id;
     }
 

@@ -42,3 +42,19 @@ public sealed class LogLineType : ObjectGraphType<LogLine>
         Field(l => l.Text);
     }
 }
+
+public sealed class ServiceLogLineType : ObjectGraphType<ServiceLogLine>
+{
+    public ServiceLogLineType()
+    {
+        Name = "ServiceLogLine";
+        Description = "One line a service's container wrote, as it wrote it.";
+        Field<NonNullGraphType<StringGraphType>>("containerId").Resolve(c => c.Source.Instance.Id[..Math.Min(12, c.Source.Instance.Id.Length)]);
+        Field<NonNullGraphType<StringGraphType>>("instance").Description("The container's name.").Resolve(c => c.Source.Instance.Name);
+        Field<NonNullGraphType<IntGraphType>>("revision").Resolve(c => c.Source.Instance.Revision);
+        Field<NonNullGraphType<IntGraphType>>("replica").Resolve(c => c.Source.Instance.Replica);
+        Field<DateTimeOffsetGraphType>("time").Description("When the engine recorded the line.").Resolve(c => c.Source.Line.Time);
+        Field<NonNullGraphType<LogStreamType>>("stream").Description("STDOUT or STDERR.").Resolve(c => c.Source.Line.Stream);
+        Field<NonNullGraphType<StringGraphType>>("text").Resolve(c => c.Source.Line.Text);
+    }
+}

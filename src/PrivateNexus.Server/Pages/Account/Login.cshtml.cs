@@ -34,7 +34,7 @@ public sealed class LoginModel(
     {
         var account = Email.Trim().ToUpperInvariant();
         var actor = Actor.Anonymous with { Name = Email.Trim() };
-        if (!throttle.TryAcquire(account))
+        if (!await throttle.TryAcquireAsync(account, HttpContext.RequestAborted))
         {
             await audit.RecordNowAsync(actor, "auth.login", new("user", null, null), AuditOutcome.Denied, new { reason = "throttled" });
             Error = "Too many attempts for this account. Wait a few minutes and try again.";

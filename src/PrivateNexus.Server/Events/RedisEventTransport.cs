@@ -1,0 +1,64 @@
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace PrivateNexus.Server.Events;
+
+/// <summary>
+/// Cluster-wide events over Redis pub/sub: each replica publishes its events on one channel and
+/// delivers what the others published to its own subscribers. Its own messages come back too and
+/// are skipped (they were delivered locally already, at once). Pub/sub is at-most-once: while Redis
+/// is down, events do not cross replicas — each replica still serves its own subscribers — and the
+/// gap is logged and shown in <c>/readyz</c>.
+/// </summary>
+public sealed class RedisEventTransport(RedisConnection redis, ILogger<RedisEventTransport> logger) : IEventTransport, IDisposable
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal("privatenexus:events");
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    private readonly string _origin = Guid.NewGuid().ToString("N");
+    private ChannelMessageQueue? _queue;
+    private long _sendFailures;
+
+    public bool Connected => redis.IsConnected;
+
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    public void Attach(Action<PnxEvent> receive)
+    {
+        _queue = redis.Multiplexer.GetSubscriber().Subscribe(Channel);
+        _queue.OnMessage(message =>
+        {
+            try
+            {
+                var envelope = JsonSerializer.Deserialize<Envelope>((byte[])message.Message!, JsonOptions);
+                if (envelope is { Event: { } @event } && envelope.Origin != _origin)
+                {
+                    receive(@event);
+                }
+            }
+            catch (JsonException ex)
+            {
+                // Another version's event type, or garbage on our channel: skip it, keep listening.
+                logger.LogWarning("Skipped an unreadable event from Redis: {Error}", ex.Message);
+            }
+        });
+    }
+
+    public void Send(PnxEvent message)
+    {
+        try
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new Envelope(_origin, message), JsonOptions);
+            redis.Multiplexer.GetSubscriber().Publish(Channel, payload, CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+        {
+            // Counted and visible in /readyz; logged once per outage by RedisConnection.
+            Interlocked.Increment(ref _sendFailures);
+        }
+    }
+
+    public void Dispose() => _queue?.Unsubscribe();
+
+    private sealed record Envelope(string Origin, PnxEvent Event);
+}

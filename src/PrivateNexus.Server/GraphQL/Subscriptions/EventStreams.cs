@@ -1,0 +1,178 @@
+using System.Reactive.Linq;
+using System.Threading.Channels;
+using GraphQL;
+using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Common;
+using PrivateNexus.Server.Events;
+
+namespace PrivateNexus.Server.GraphQL.Subscriptions;
+
+/// <summary>How one subscription field turns bus events into payloads for one subscriber.</summary>
+/// <param name="Match">Cheap, on the publisher's thread: does the event concern this subscription at all (ids only)?</param>
+/// <param name="Allowed">The rulebook, asked again for every delivery with the subscriber's current roles.</param>
+/// <param name="Load">Reads the payload in the delivery's scope; null (or NOT_FOUND) skips the event.</param>
+/// <param name="CoalesceKey">Events with the same key waiting together are delivered once (state, not history); null keeps each.</param>
+/// <param name="IsLast">The payload after which the subscription completes (a finished deployment).</param>
+public sealed record EventFeed<TEvent>(
+    Func<TEvent, bool> Match,
+    Func<Actor, TEvent, bool> Allowed,
+    Func<IServiceProvider, TEvent, CancellationToken, Task<object?>> Load,
+    Func<TEvent, object>? CoalesceKey = null,
+    Func<object, bool>? IsLast = null)
+    where TEvent : PnxEvent;
+
+/// <summary>
+/// Builds subscription streams from the event bus. Each subscriber reads its own bounded queue;
+/// every delivery resolves the subscriber's actor afresh (cached directory, invalidated on every
+/// role change) and asks the rulebook again, so someone removed from a client stops receiving its
+/// events with the next one. Refusals at delivery are silent: they are not requests.
+/// </summary>
+public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
+{
+    public const int QueueCapacity = 1024;
+
+    public IObservable<object?> Create<TEvent>(IResolveFieldContext context, EventFeed<TEvent> feed, object? initial = null)
+        where TEvent : PnxEvent
+    {
+        var subscriber = SubscriberOf(context);
+
+        return Observable.Create<object?>(async (observer, cancellationToken) =>
+        {
+            using var subscription = bus.Subscribe(e => e is TEvent t && feed.Match(t), QueueCapacity);
+            if (initial is not null)
+            {
+                // What the subscriber asked about, as it is now: progress made before subscribing is not lost.
+                observer.OnNext(new ScopedEvent(CreateScope(subscriber), initial));
+                if (feed.IsLast?.Invoke(initial) == true)
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                while (await subscription.Reader.WaitToReadAsync(cancellationToken))
+                {
+                    foreach (var @event in Drain(subscription.Reader, feed.CoalesceKey))
+                    {
+                        var delivery = await DeliverAsync(subscriber, feed, @event, cancellationToken);
+                        if (delivery is null)
+                        {
+                            continue;
+                        }
+
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            await delivery.Scope.DisposeAsync();
+                            return;
+                        }
+
+                        observer.OnNext(delivery);
+                        if (delivery.Payload is { } payload && feed.IsLast?.Invoke(payload) == true)
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+            catch (ChannelClosedException ex) when (ex.InnerException is SlowSubscriberException slow)
+            {
+                observer.OnError(slow);
+            }
+        });
+    }
+
+    /// <summary>The subscriber of this (WebSocket) operation; over HTTP there is none and subscribing is refused.</summary>
+    public static Subscriber SubscriberOf(IResolveFieldContext context) =>
+        context.UserContext.TryGetValue(Subscriber.Key, out var value) && value is Subscriber s
+            ? s
+            : throw DomainException.BadInput("subscription", "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.");
+
+    /// <summary>The subscriber's actor now (its roles as of the latest change), for streams that re-check as they go.</summary>
+    public async Task<Actor> ActorAsync(Subscriber subscriber, CancellationToken cancellationToken)
+    {
+        await using var scope = CreateScope(subscriber);
+        return await scope.ServiceProvider.GetRequiredService<CurrentActor>().GetAsync(cancellationToken);
+    }
+
+    /// <summary>A stream that is not made of bus events (followed logs): each item resolved in its own scope, as events are.</summary>
+    public IObservable<object?> FromAsyncEnumerable<T>(Subscriber subscriber, IAsyncEnumerable<T> items) =>
+        Observable.Create<object?>(async (observer, cancellationToken) =>
+        {
+            await foreach (var item in items.WithCancellation(cancellationToken))
+            {
+                observer.OnNext(new ScopedEvent(CreateScope(subscriber), item));
+            }
+        });
+
+    private AsyncServiceScope CreateScope(Subscriber subscriber)
+    {
+        var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().SetPrincipal(subscriber.Principal);
+        return scope;
+    }
+
+    private async Task<ScopedEvent?> DeliverAsync<TEvent>(Subscriber subscriber, EventFeed<TEvent> feed, TEvent @event, CancellationToken cancellationToken)
+        where TEvent : PnxEvent
+    {
+        var scope = CreateScope(subscriber);
+        try
+        {
+            var actor = await scope.ServiceProvider.GetRequiredService<CurrentActor>().GetAsync(cancellationToken);
+            if (!actor.IsAuthenticated || !feed.Allowed(actor, @event))
+            {
+                await scope.DisposeAsync();
+                return null;
+            }
+
+            var payload = await feed.Load(scope.ServiceProvider, @event, cancellationToken);
+            if (payload is null)
+            {
+                await scope.DisposeAsync();
+                return null;
+            }
+
+            return new ScopedEvent(scope, payload);
+        }
+        catch (DomainException ex) when (ex.Code is ErrorCode.NotFound or ErrorCode.Forbidden)
+        {
+            // Gone, or no longer visible to this subscriber, between the event and its delivery.
+            await scope.DisposeAsync();
+            return null;
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Everything waiting now; with a key, each key once (its latest position), since the payload is read fresh anyway.</summary>
+    private static List<TEvent> Drain<TEvent>(ChannelReader<PnxEvent> reader, Func<TEvent, object>? key)
+        where TEvent : PnxEvent
+    {
+        var batch = new List<TEvent>();
+        while (reader.TryRead(out var item))
+        {
+            batch.Add((TEvent)item);
+        }
+
+        if (key is null || batch.Count < 2)
+        {
+            return batch;
+        }
+
+        var seen = new HashSet<object>();
+        var result = new List<TEvent>(batch.Count);
+        for (var i = batch.Count - 1; i >= 0; i--)
+        {
+            if (seen.Add(key(batch[i])))
+            {
+                result.Add(batch[i]);
+            }
+        }
+
+        result.Reverse();
+        return result;
+    }
+}
