@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Reactive.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using GraphQL;
 using PrivateNexus.Server.Authorization;
@@ -8,12 +10,17 @@ using PrivateNexus.Server.Events;
 namespace PrivateNexus.Server.GraphQL.Subscriptions;
 
 /// <summary>How one subscription field turns bus events into payloads for one subscriber.</summary>
+/// <param name="Name">The feed's name: payloads are loaded once per event and feed, and shared by its subscribers.</param>
 /// <param name="Match">Cheap, on the publisher's thread: does the event concern this subscription at all (ids only)?</param>
-/// <param name="Allowed">The rulebook, asked again for every delivery with the subscriber's current roles.</param>
-/// <param name="Load">Reads the payload in the delivery's scope; null (or NOT_FOUND) skips the event.</param>
+/// <param name="Allowed">The rulebook, asked again for every delivery with the subscriber's current roles (in memory).</param>
+/// <param name="Load">
+/// Reads the payload through the feature service, once per event for all subscribers of the feed, as the
+/// system (each subscriber has passed <paramref name="Allowed"/>); null (or NOT_FOUND) skips the event.
+/// </param>
 /// <param name="CoalesceKey">Events with the same key waiting together are delivered once (state, not history); null keeps each.</param>
 /// <param name="IsLast">The payload after which the subscription completes (a finished deployment).</param>
 public sealed record EventFeed<TEvent>(
+    string Name,
     Func<TEvent, bool> Match,
     Func<Actor, TEvent, bool> Allowed,
     Func<IServiceProvider, TEvent, CancellationToken, Task<object?>> Load,
@@ -25,11 +32,15 @@ public sealed record EventFeed<TEvent>(
 /// Builds subscription streams from the event bus. Each subscriber reads its own bounded queue;
 /// every delivery resolves the subscriber's actor afresh (cached directory, invalidated on every
 /// role change) and asks the rulebook again, so someone removed from a client stops receiving its
-/// events with the next one. Refusals at delivery are silent: they are not requests.
+/// events with the next one. Refusals at delivery are silent: they are not requests. The payload
+/// of an event is read once and shared: a thousand subscribers of one change cost one query.
 /// </summary>
 public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
 {
     public const int QueueCapacity = 1024;
+
+    // Per feed, the payload of each event while any subscriber still holds the event (weakly keyed).
+    private readonly ConcurrentDictionary<string, ConditionalWeakTable<PnxEvent, Lazy<Task<object?>>>> _payloads = new(StringComparer.Ordinal);
 
     public IObservable<object?> Create<TEvent>(IResolveFieldContext context, EventFeed<TEvent> feed, object? initial = null)
         where TEvent : PnxEvent
@@ -119,13 +130,7 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
         try
         {
             var actor = await scope.ServiceProvider.GetRequiredService<CurrentActor>().GetAsync(cancellationToken);
-            if (!actor.IsAuthenticated || !feed.Allowed(actor, @event))
-            {
-                await scope.DisposeAsync();
-                return null;
-            }
-
-            var payload = await feed.Load(scope.ServiceProvider, @event, cancellationToken);
+            var payload = actor.IsAuthenticated && feed.Allowed(actor, @event) ? await SharedPayloadAsync(feed, @event) : null;
             if (payload is null)
             {
                 await scope.DisposeAsync();
@@ -134,16 +139,35 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
 
             return new ScopedEvent(scope, payload);
         }
-        catch (DomainException ex) when (ex.Code is ErrorCode.NotFound or ErrorCode.Forbidden)
-        {
-            // Gone, or no longer visible to this subscriber, between the event and its delivery.
-            await scope.DisposeAsync();
-            return null;
-        }
         catch
         {
             await scope.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The event's payload for this feed: loaded by the first subscriber that needs it, in a scope of its own acting as the system.</summary>
+    private Task<object?> SharedPayloadAsync<TEvent>(EventFeed<TEvent> feed, TEvent @event)
+        where TEvent : PnxEvent
+    {
+        var table = _payloads.GetOrAdd(feed.Name, _ => []);
+        return table.GetValue(@event, e => new Lazy<Task<object?>>(() => LoadAsSystemAsync(feed, (TEvent)e))).Value;
+    }
+
+    private async Task<object?> LoadAsSystemAsync<TEvent>(EventFeed<TEvent> feed, TEvent @event)
+        where TEvent : PnxEvent
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Actor.System);
+        try
+        {
+            // Not the subscriber's token: the load is shared and must not die with one subscription.
+            return await feed.Load(scope.ServiceProvider, @event, CancellationToken.None);
+        }
+        catch (DomainException ex) when (ex.Code is ErrorCode.NotFound)
+        {
+            // Gone between the event and its delivery.
+            return null;
         }
     }
 

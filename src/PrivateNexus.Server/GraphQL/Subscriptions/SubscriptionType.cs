@@ -44,6 +44,7 @@ public sealed class SubscriptionType : ObjectGraphType
                 }
 
                 return c.Svc<EventStreams>().Create(c, new EventFeed<ServiceChanged>(
+                    "serviceStatusChanged",
                     e => (clientId is null || e.ClientId == clientId) && (serviceId is null || e.ServiceId == serviceId),
                     (actor, e) => Rulebook.Allows(actor, Permission.ServiceRead, e.ClientId),
                     async (services, e, ct) => e.Removed
@@ -63,6 +64,7 @@ public sealed class SubscriptionType : ObjectGraphType
                 return c.Svc<EventStreams>().Create(
                     c,
                     new EventFeed<DeploymentChanged>(
+                        "deploymentProgress",
                         e => e.DeploymentId == deployment.Id,
                         (actor, e) => Rulebook.Allows(actor, Permission.ServiceRead, e.ClientId),
                         async (services, e, ct) => await services.GetRequiredService<DeploymentService>().FindVisibleAsync(e.DeploymentId, ct),
@@ -87,6 +89,7 @@ public sealed class SubscriptionType : ObjectGraphType
                 }
 
                 return c.Svc<EventStreams>().Create(c, new EventFeed<NodeChanged>(
+                    "nodeStatusChanged",
                     e => nodeId is null || e.NodeId == nodeId,
                     (actor, _) => Rulebook.AllowsPlatform(actor, Permission.NodeRead),
                     async (services, e, ct) => await services.GetRequiredService<NodeService>().FindVisibleAsync(e.NodeId, ct),
@@ -125,6 +128,7 @@ public sealed class SubscriptionType : ObjectGraphType
                 }
 
                 return c.Svc<EventStreams>().Create(c, new EventFeed<AuditEventAdded>(
+                    "auditEventAdded",
                     e => clientId is null || e.ClientId == clientId,
                     (a, e) => AuditQueryService.MayRead(a, e.ClientId),
                     async (services, e, ct) => await services.GetRequiredService<AuditQueryService>().FindVisibleAsync(e.AuditEventId, ct)));

@@ -89,8 +89,10 @@ public sealed partial class GraphQLWsConnection : IAsyncDisposable
         }
         finally
         {
-            await _lifetime.CancelAsync();
+            // Let the writer finish first: it owes the client the answer to its close frame.
             _outbox.Writer.TryComplete();
+            await Task.WhenAny(writer, Task.Delay(CloseHandshakeTimeout, _time, CancellationToken.None));
+            await _lifetime.CancelAsync();
             await StopAllOperationsAsync();
             await Task.WhenAll(writer, watchdog).ContinueWith(_ => { }, TaskScheduler.Default);
             if (_registeredSubject is not null)
@@ -434,7 +436,25 @@ public sealed partial class GraphQLWsConnection : IAsyncDisposable
             }
 
             // Wait a little for the client's close frame (the read loop ends on it), then hang up.
-            _ = Task.Delay(CloseHandshakeTimeout, _time, CancellationToken.None).ContinueWith(_ => _socket.Abort(), TaskScheduler.Default);
+            if (_socket.State != WebSocketState.Closed)
+            {
+                _ = Task.Delay(CloseHandshakeTimeout, _time, CancellationToken.None).ContinueWith(_ => AbortQuietly(), TaskScheduler.Default);
+            }
+        }
+    }
+
+    private void AbortQuietly()
+    {
+        try
+        {
+            if (_socket.State != WebSocketState.Closed)
+            {
+                _socket.Abort();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed and disposed by the endpoint: nothing to hang up.
         }
     }
 

@@ -21,8 +21,23 @@ internal static class Messages
     public static byte[] Complete(string id) => Envelope(id, "complete", null);
 
     /// <summary><c>next</c>: one execution result, serialised by GraphQL's own serializer (error codes and all).</summary>
-    public static byte[] Next(string id, ExecutionResult result, IGraphQLTextSerializer serializer) =>
-        Envelope(id, "next", System.Text.Encoding.UTF8.GetBytes(serializer.Serialize(result)));
+    public static byte[] Next(string id, ExecutionResult result, IGraphQLTextSerializer serializer)
+    {
+        // The hot path of a fan-out: one buffer, the payload encoded straight into it.
+        var prefix = Envelope(id, "next", null);
+        var payload = serializer.Serialize(result);
+        var length = System.Text.Encoding.UTF8.GetByteCount(payload);
+        var message = new byte[prefix.Length + PayloadKey.Length + length];
+        prefix.AsSpan(0, prefix.Length - 1).CopyTo(message);
+        var at = prefix.Length - 1;
+        PayloadKey.CopyTo(message.AsSpan(at));
+        at += PayloadKey.Length;
+        System.Text.Encoding.UTF8.GetBytes(payload, message.AsSpan(at));
+        message[^1] = (byte)'}';
+        return message;
+    }
+
+    private static readonly byte[] PayloadKey = ""","payload":"""u8.ToArray();
 
     /// <summary><c>error</c>: the operation failed before it ran (validation); its payload is the list of errors.</summary>
     public static byte[] Error(string id, IGraphQLTextSerializer serializer, params IEnumerable<ExecutionError> errors)
