@@ -30,6 +30,11 @@ public static partial class ConfigurationCheck
         var problems = Options(app.Services);
         if (problems.Count == 0)
         {
+            problems = Redis(app.Services);
+        }
+
+        if (problems.Count == 0)
+        {
             problems = await StorageAsync(app.Services, cancellationToken);
         }
 
@@ -78,6 +83,31 @@ public static partial class ConfigurationCheck
             var value = services.GetRequiredService<IConfiguration>()[key];
             return [SettingsValidation.Describe(key, Expected(match.Groups["type"].Value), value is null ? null : $"'{value}'")];
         }
+    }
+
+    /// <summary>
+    /// Redis must be given in a form the client reads. Whether it answers is not checked: the
+    /// server starts and serves without Redis, and connects when it comes.
+    /// </summary>
+    private static List<string> Redis(IServiceProvider services)
+    {
+        if (services.GetRequiredService<IOptions<PnxOptions>>().Value.RedisUrl is not { Length: > 0 } url)
+        {
+            return [];
+        }
+
+        string? reason;
+        try
+        {
+            reason = Events.RedisConnection.ToConfiguration(url).EndPoints.Count == 0 ? "it names no host" : null;
+        }
+        catch (Exception ex) when (ex is UriFormatException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            reason = ex.Message;
+        }
+
+        return reason is null ? [] : [SettingsValidation.Describe(
+            $"{PnxOptions.Section}:RedisUrl", $"is neither redis://[:password@]host:6379[/db] nor a StackExchange.Redis configuration string ({reason})", null)];
     }
 
     /// <summary>The data directory must be writable, and PostgreSQL (when configured) must answer.</summary>
