@@ -13,7 +13,8 @@ namespace PrivateNexus.Tests.Operations;
 /// <c>backup</c> command run beside it while it serves; the server gone; <c>restore</c> into an empty
 /// data directory (and empty database); a new server on the restored data. It must know everyone
 /// and everything from before the backup and nothing from after, accept tokens issued before,
-/// decrypt the stored secret, and adopt the running container instead of replacing it.
+/// decrypt the stored secret, and adopt the running container instead of replacing it. On
+/// PostgreSQL the key ring is kept in the database (as with several replicas), on SQLite in files.
 /// </summary>
 public sealed class BackupRestoreTests
 {
@@ -124,6 +125,10 @@ public sealed class BackupRestoreTests
                 third["instances"]![0]!["containerId"]!.GetValue<string>(), TestContext.Current.CancellationToken)).Config!.Env;
             Assert.Contains($"API_KEY={secret}", env);
             Assert.Contains("STAGE=three", env);
+
+            // The key ring that decrypted it came from where the source kept it: files, or (PostgreSQL) the database.
+            var keyFiles = Directory.Exists(Path.Combine(restored.DataDir, "keys")) ? Directory.GetFiles(Path.Combine(restored.DataDir, "keys")).Length : 0;
+            Assert.Equal(postgres ? 0 : 1, keyFiles);
         }
         finally
         {
@@ -226,6 +231,9 @@ public sealed class BackupRestoreTests
         {
             ["Pnx:DatabaseUrl"] = _database,
             ["Pnx:MigrateOnStart"] = "true",
+
+            // PostgreSQL as several replicas run it: the key ring in the database, so it travels in the dump.
+            ["Pnx:KeysInDatabase"] = _database is null ? "false" : "true",
             ["Pnx:PublicUrl"] = PublicUrl?.ToString(),
             ["Pnx:Engine:Enabled"] = "true",
             ["Pnx:Engine:ResyncInterval"] = "00:00:05",
@@ -240,6 +248,7 @@ public sealed class BackupRestoreTests
             if (_database is not null)
             {
                 environment["PNX_DATABASE_URL"] = _database;
+                environment["PNX_KEYS_IN_DATABASE"] = "true";
             }
 
             return environment;
