@@ -20,8 +20,9 @@ internal static class ResolveContextExtensions
         return raw is null ? null : Guid.TryParse(raw, out var id) ? id : throw DomainException.BadInput(name, $"'{name}' is not a valid ID.");
     }
 
+    /// <summary>The page asked for; the total is counted only when the selection includes <c>totalCount</c>.</summary>
     public static PageRequest GetPage(this IResolveFieldContext context) =>
-        new(context.GetArgument("first", 20), context.GetArgument<string?>("after"));
+        new(context.GetArgument("first", 20), context.GetArgument<string?>("after"), context.SubFields?.Values.Any(f => f.FieldType.Name == "totalCount") != false);
 
     public static Connection<T> ToConnection<T>(this Page<T> page)
     {

@@ -103,6 +103,23 @@ public abstract class ClientTests(PnxApp app) : AppTests(app)
         var active = (await admin.DataAsync(Page, new { s = tag, after = (string?)null, st = "ACTIVE" }))["clients"]!;
         Assert.Equal(4, active["totalCount"]!.GetValue<int>());
 
+        // Without totalCount the server skips counting; paging must come out the same. An alias still counts.
+        const string Uncounted = "query($s: String, $after: String) { clients(first: 2, after: $after, search: $s, sort: NAME) { pageInfo { hasNextPage endCursor } edges { node { slug } } } }";
+        var uncounted = new List<string>();
+        after = null;
+        do
+        {
+            var page = (await admin.DataAsync(Uncounted, new { s = tag, after }))["clients"]!;
+            Assert.Null(page["totalCount"]);
+            uncounted.AddRange(page["edges"]!.AsArray().Select(e => e!["node"]!["slug"]!.GetValue<string>()));
+            after = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>() ? page["pageInfo"]!["endCursor"]!.GetValue<string>() : null;
+        }
+        while (after is not null);
+
+        Assert.Equal(seen, uncounted);
+        var aliased = (await admin.DataAsync("query($s: String) { clients(first: 1, search: $s) { n: totalCount } }", new { s = tag }))["clients"]!;
+        Assert.Equal(5, aliased["n"]!.GetValue<int>());
+
         var bad = await admin.SendAsync("{ clients(first: 1000) { totalCount } }");
         Assert.Equal("first", bad.ErrorField);
         var badCursor = await admin.SendAsync("{ clients(after: \"garbage\") { totalCount } }");
