@@ -42,6 +42,8 @@
 #   PNX_TEST_DOCKER_SWARM_HOST  unix://…/docker.sock of a second private engine, always a
 #                           single-node swarm manager (service `swarm`), for the swarm tests: the
 #                           main engine stays a plain one.
+#   PNX_TEST_BASE_IMAGE     pnx-test/debian-base:1, a minimal Debian (debootstrap + docker import) on
+#                           the Docker engine: the base the server's image is built on in the tests.
 
 # ---------------------------------------------------------------------------------------------
 # Helpers. Every function returns non-zero on failure instead of exiting, so that a sourcing
@@ -364,6 +366,9 @@ pnx_busybox_package() {
 pnx_docker_packages() {
     { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || echo docker.io
     pnx_busybox_package
+    # The server's image test: a Debian base made locally (pnx_base_image), the compose file checked.
+    command -v debootstrap >/dev/null 2>&1 || echo debootstrap
+    command -v docker-compose >/dev/null 2>&1 || echo docker-compose
 }
 
 # Which engine the docker functions act on: "docker" (the main test engine) or "docker-swarm"
@@ -553,6 +558,7 @@ pnx_start_docker() {
     if [ "${PNX_TEST_SWARM:-0}" = 1 ]; then export PNX_TEST_DOCKER_SWARM=1; else unset PNX_TEST_DOCKER_SWARM; fi
     pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V1" v1 pnx_docker || return 1
     pnx_test_image "$PNX_DOCKER_ROOT" "$PNX_TEST_IMAGE_TAG_V2" v2 pnx_docker || return 1
+    pnx_base_image || return 1
     export PNX_TEST_DOCKER_HOST="$PNX_DOCKER_HOST"
     export PNX_TEST_IMAGE="$PNX_TEST_IMAGE_TAG_V1" PNX_TEST_IMAGE_V2="$PNX_TEST_IMAGE_TAG_V2"
 }
@@ -713,6 +719,68 @@ pnx_test_image() {
     printf '%s %s\n' "$want" "$id" >"$stamp" || return 1
     # The image it replaced, now untagged (kept while a container still uses it).
     if [ -n "$old" ] && [ "$old" != "$id" ]; then "$cli" image rm "$old" >/dev/null 2>&1 || true; fi
+}
+
+# A minimal Debian base for building the server's container image (the Dockerfile's RUNTIME_IMAGE)
+# on the test engine: there is no registry here, so debootstrap makes a rootfs from Debian's
+# packages (minbase plus CA certificates and OpenSSL, all a self-contained .NET app needs), trimmed
+# of docs, locales and apt lists, and `docker import` makes it an image. The rootfs tarball (~30 s
+# to make, ~25 MB compressed) is cached under the state dir by recipe; the image is imported again
+# only when missing or its recipe changed. Exports PNX_TEST_BASE_IMAGE.
+PNX_TEST_BASE_IMAGE_TAG=pnx-test/debian-base:1
+
+# The Debian mirror apt uses here (deb822 or one-line sources), for debootstrap.
+pnx_debian_mirror() {
+    local m
+    m=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1)
+    [ -n "$m" ] || m=$(sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\(http[^[:space:]]*\).*/\2/p' /etc/apt/sources.list 2>/dev/null | grep -v security | head -n 1)
+    printf '%s\n' "${m:-http://deb.debian.org/debian}"
+}
+
+pnx_base_image() {
+    local dir suite ssl recipe key tarball rootfs have
+    dir="$(pnx_state_dir)/base-image"
+    suite=$(. /etc/os-release 2>/dev/null && printf '%s' "${VERSION_CODENAME:-}")
+    suite=${suite:-bookworm}
+    # OpenSSL 3's package name changed with the 64-bit time_t transition (trixie: libssl3t64).
+    ssl=$(apt-cache show --no-all-versions libssl3t64 >/dev/null 2>&1 && echo libssl3t64 || echo libssl3)
+    recipe="pnx-test base recipe 1: $suite minbase ca-certificates,$ssl; no docs, locales, apt lists"
+    key=$(printf '%s' "$recipe" | sha256sum | cut -c1-12)
+    have=$(pnx_docker image inspect --format '{{index .Config.Labels "io.privatenexus.test.recipe"}}' "$PNX_TEST_BASE_IMAGE_TAG" 2>/dev/null || true)
+    if [ "$have" != "$key" ]; then
+        mkdir -p "$dir" || return 1
+        tarball="$dir/debian-$suite-$key.tar.gz"
+        if [ ! -s "$tarball" ]; then
+            command -v debootstrap >/dev/null 2>&1 || pnx_err "debootstrap not found (package debootstrap)" || return 1
+            rootfs="$dir/rootfs.tmp"
+            pnx_base_unmount "$rootfs"; rm -rf "$rootfs" || return 1
+            pnx_log "debootstrap $suite (minbase) for the image base $PNX_TEST_BASE_IMAGE_TAG (log $dir/debootstrap.log)"
+            debootstrap --variant=minbase --include="ca-certificates,$ssl" "$suite" "$rootfs" "$(pnx_debian_mirror)" \
+                >"$dir/debootstrap.log" 2>&1 || {
+                tail -n 20 "$dir/debootstrap.log" >&2; pnx_base_unmount "$rootfs"; rm -rf "$rootfs"
+                pnx_err "debootstrap of $suite failed (log $dir/debootstrap.log)"; return 1
+            }
+            pnx_base_unmount "$rootfs"
+            rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* \
+                "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log
+            tar -C "$rootfs" --numeric-owner -czf "$tarball.partial" . && mv -f "$tarball.partial" "$tarball" \
+                || { rm -rf "$rootfs" "$tarball.partial"; pnx_err "cannot pack the base rootfs into $tarball"; return 1; }
+            rm -rf "$rootfs"
+            find "$dir" -maxdepth 1 -name 'debian-*.tar.gz' ! -name "$(basename "$tarball")" -delete
+        fi
+        pnx_log "importing $PNX_TEST_BASE_IMAGE_TAG from $tarball"
+        pnx_docker import --change 'CMD ["/bin/sh"]' --change "LABEL io.privatenexus.test.recipe=$key" \
+            "$tarball" "$PNX_TEST_BASE_IMAGE_TAG" >"$dir/import.log" 2>&1 \
+            || { cat "$dir/import.log" >&2; pnx_err "import of $PNX_TEST_BASE_IMAGE_TAG failed"; return 1; }
+    fi
+    export PNX_TEST_BASE_IMAGE="$PNX_TEST_BASE_IMAGE_TAG"
+}
+
+# What a failed or finished debootstrap may leave mounted inside the rootfs (proc, sys, dev).
+pnx_base_unmount() {
+    awk -v a="$1/" 'index($2 "/", a) == 1 { print $2 }' /proc/self/mounts 2>/dev/null | sort -r \
+        | while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    return 0
 }
 
 # Stop the containerd that our dockerd started, if it outlived it (dockerd was killed).
@@ -1203,7 +1271,7 @@ else
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
     if [ "${1:-start}" = start ]; then
-        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST; do
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST PNX_TEST_BASE_IMAGE; do
             if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
         done
     fi

@@ -7,6 +7,11 @@ using PrivateNexus.Server.GraphQL;
 using PrivateNexus.Server.Hosting;
 using PrivateNexus.Server.Identity;
 
+if (HealthProbe.IsProbe(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = HostingSetup.ContentRoot() });
 builder.AddPnxHosting();
 builder.Services
@@ -28,6 +33,11 @@ builder.Services
     .AddRazorPages();
 
 var app = builder.Build();
+if (!await app.CheckConfigurationAsync(args))
+{
+    return ConfigurationCheck.ExitCode;
+}
+
 if (Commands.IsCommand(args))
 {
     return await Commands.RunAsync(app, args);

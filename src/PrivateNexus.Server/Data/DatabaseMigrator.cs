@@ -24,13 +24,36 @@ public sealed class DatabaseMigrator(PnxDbContext db, ILogger<DatabaseMigrator> 
     /// <summary>Throws when the database has migrations this build does not know, or lacks ones it needs.</summary>
     public async Task EnsureCurrentAsync(CancellationToken cancellationToken)
     {
-        await EnsureNotNewerAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
+        if (await WhyNotRunnableAsync(willMigrate: false, cancellationToken) is { } problem)
         {
-            throw new InvalidOperationException(
-                $"The database schema is behind this server ({pending.Count} migration(s) pending). Run the 'migrate' command first.");
+            throw new InvalidOperationException(problem);
         }
+    }
+
+    /// <summary>
+    /// Why a server could not run on this database, or null: it was migrated by a newer build, or
+    /// (unless it is about to be migrated) its schema is behind this one.
+    /// </summary>
+    public async Task<string?> WhyNotRunnableAsync(bool willMigrate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureNotNewerAsync(cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
+
+        if (willMigrate)
+        {
+            return null;
+        }
+
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        return pending.Count > 0
+            ? $"The database schema is behind this server ({pending.Count} migration(s) pending). Run the 'migrate' command first."
+            : null;
     }
 
     private async Task EnsureNotNewerAsync(CancellationToken cancellationToken)

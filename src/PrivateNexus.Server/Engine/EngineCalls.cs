@@ -290,11 +290,12 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
-    private CancellationTokenSource Bounded(CancellationToken cancellationToken)
+    /// <summary>One engine call: bounded by the call timeout, and traced (a span named for the calling method) when tracing is on.</summary>
+    private EngineCall Bounded(CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(timeout);
-        return source;
+        return new EngineCall(source, operation, nodeId);
     }
 
     private static int Int(IDictionary<string, string> labels, string key) =>

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace PrivateNexus.Server.Engine;
 
 /// <summary>How the control plane talks to Docker engines (section <c>Pnx:Engine</c>, variables <c>PNX_ENGINE__*</c>).</summary>
-public sealed class EngineOptions
+public sealed class EngineOptions : IValidatableObject
 {
     public const string Section = "Pnx:Engine";
 
@@ -46,4 +46,17 @@ public sealed class EngineOptions
     /// <summary>How often each node's running containers are sampled for CPU, memory, network and block I/O; zero turns sampling off.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PortRangeStart > PortRangeEnd)
+        {
+            yield return new($"must not be above PNX_ENGINE__PORT_RANGE_END ({PortRangeEnd})", [nameof(PortRangeStart)]);
+        }
+
+        if (!System.Net.IPAddress.TryParse(PublishAddress, out _))
+        {
+            yield return new($"'{PublishAddress}' is not an IP address (e.g. 0.0.0.0 or 127.0.0.1)", [nameof(PublishAddress)]);
+        }
+    }
 }

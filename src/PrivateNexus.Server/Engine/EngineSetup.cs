@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PrivateNexus.Server.Hosting;
 
 namespace PrivateNexus.Server.Engine;
 
@@ -7,7 +8,7 @@ public static class EngineSetup
     /// <summary>The engine seam: clients per node, the state mirror, node agents and the reconciler.</summary>
     public static IServiceCollection AddEngine(this IServiceCollection services)
     {
-        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedSettings<EngineOptions>(EngineOptions.Section);
         services.AddSingleton<StateMirror>();
         services.AddSingleton<ReconcileSignals>();
         services.AddSingleton<EngineClientFactory>();

@@ -7,12 +7,15 @@ using PrivateNexus.Server.Features.Automation;
 namespace PrivateNexus.Server.Hosting;
 
 /// <summary>
-/// Operator commands run on the host: <c>migrate</c> and <c>create-client-app</c>. Anything else
-/// on the command line starts the server. docs/operations.md shows each in use.
+/// Operator commands run on the host: <c>migrate</c>, <c>create-client-app</c>, <c>backup</c>,
+/// <c>restore</c> and <c>version</c>. Anything else on the command line starts the server.
+/// docs/operations.md shows each in use.
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Names = ["migrate", "create-client-app"];
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    private static readonly string[] Names = ["migrate", "create-client-app", "backup", "restore", "version"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && (Names.Contains(args[0]) || args[0] is "--help" or "-h");
 
@@ -68,6 +71,39 @@ public static class Commands
         }));
         root.Subcommands.Add(createApp);
 
+        var output = new Option<string>("--output", "-o") { Description = "Archive to write (.tar.gz); must not exist yet.", Required = true };
+        var backup = new Command("backup", "Write a consistent backup archive (database, Data Protection keys, configuration) while the server runs.") { output };
+        backup.SetAction(Guarded(async (parse, ct) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().EnsureCurrentAsync(ct);
+            var written = await ActivatorUtilities.CreateInstance<Operations.BackupWriter>(scope.ServiceProvider).WriteAsync(parse.GetValue(output)!, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new { archive = Path.GetFullPath(parse.GetValue(output)!), written.Provider, written.SchemaVersion, keys = written.KeyFiles }, Web));
+            return 0;
+        }));
+        root.Subcommands.Add(backup);
+
+        var input = new Option<string>("--input", "-i") { Description = "Backup archive written by the backup command.", Required = true };
+        var restore = new Command("restore", "Restore a backup archive into an empty data directory and (PostgreSQL) an empty database, then migrate it forward.") { input };
+        restore.SetAction(Guarded(async (parse, ct) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var restored = await ActivatorUtilities.CreateInstance<Operations.BackupRestorer>(scope.ServiceProvider).RestoreAsync(parse.GetValue(input)!, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new { restored.Provider, restored.SchemaVersion, restored.CreatedAt, restored.Version, keys = restored.KeyFiles }, Web));
+            return 0;
+        }));
+        root.Subcommands.Add(restore);
+
+        var version = new Command("version", "Print the version, commit and database schema of this build.");
+        version.SetAction(Guarded((_, _) =>
+        {
+            using var scope = app.Services.CreateScope();
+            Console.WriteLine(JsonSerializer.Serialize(
+                BuildInfo.Of(scope.ServiceProvider.GetRequiredService<PnxDbContext>(), scope.ServiceProvider.GetRequiredService<DatabaseProvider>()), Web));
+            return Task.FromResult(0);
+        }));
+        root.Subcommands.Add(version);
+
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -84,9 +120,9 @@ public static class Commands
                 await Console.Error.WriteLineAsync($"{ex.Code}: {ex.Message}");
                 return 2;
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
             {
-                await Console.Error.WriteLineAsync(ex.Message);
+                await Console.Error.WriteLineAsync(ex.Message.ReplaceLineEndings(" "));
                 return 1;
             }
         };

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting.Compact;
 
 namespace PrivateNexus.Server.Hosting;
 
@@ -27,10 +28,7 @@ public static class HostingSetup
     public static WebApplicationBuilder AddPnxHosting(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddPnxEnvironmentVariables();
-        builder.Services.AddOptions<PnxOptions>()
-            .Bind(builder.Configuration.GetSection(PnxOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedSettings<PnxOptions>(PnxOptions.Section);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
@@ -38,20 +36,8 @@ public static class HostingSetup
         }
 
         // preserveStaticLogger: each host logs through its own logger (and its own data dir), not a process-wide one.
-        builder.Services.AddSerilog((services, log) => log
-            .ReadFrom.Configuration(builder.Configuration)
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
-            .MinimumLevel.Override("OpenIddict", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: ConsoleTemplate)
-            .WriteTo.File(
-                Path.Combine(services.GetRequiredService<IOptions<PnxOptions>>().Value.DataDir, "logs", "privatenexus-.log"),
-                outputTemplate: FileTemplate,
-                rollingInterval: RollingInterval.Day,
-                retainedFileCountLimit: 14),
-            preserveStaticLogger: true);
+        builder.Services.AddSerilog((services, log) => Logging(services.GetRequiredService<IConfiguration>(), log), preserveStaticLogger: true);
+        builder.AddPnxTelemetry();
 
         builder.Services.AddDataProtection().SetApplicationName("PrivateNexus");
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, KeyRingLocation>();
@@ -69,13 +55,62 @@ public static class HostingSetup
         return builder;
     }
 
+    /// <summary>
+    /// Console and daily files in <c>{DataDir}/logs</c>, as text or as JSON (<c>PNX_LOG_FORMAT=json</c>:
+    /// one compact JSON object per line, with the trace id as <c>@tr</c> and the request's
+    /// <c>CorrelationId</c>). The data dir and format are read from the configuration, not the
+    /// options: the logger is built with the host, before ConfigurationCheck can report a wrong
+    /// setting in one line. Commands log to standard error, so their standard output is only their result.
+    /// </summary>
+    private static void Logging(IConfiguration configuration, LoggerConfiguration log)
+    {
+        log.ReadFrom.Configuration(configuration)
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("OpenIddict", LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+        var file = Path.Combine(DataDir(configuration), "logs", "privatenexus-.log");
+        LogEventLevel? toStandardError = Commands.IsCommand(Environment.GetCommandLineArgs().Skip(1).ToArray()) ? LogEventLevel.Verbose : null;
+        if (string.Equals(configuration[$"{PnxOptions.Section}:LogFormat"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            log.WriteTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: toStandardError)
+                .WriteTo.File(new RenderedCompactJsonFormatter(), file, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+        }
+        else
+        {
+            log.WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: toStandardError)
+                .WriteTo.File(file, outputTemplate: FileTemplate, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+        }
+    }
+
+    private static string DataDir(IConfiguration configuration) =>
+        configuration[$"{PnxOptions.Section}:DataDir"] is { Length: > 0 } configured ? configured : new PnxOptions().DataDir;
+
     /// <summary>Request logging stays below Information for successful requests so it costs nothing by default.</summary>
     public static WebApplication UsePnxRequestLogging(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(o => o.GetLevel = (context, _, error) =>
-            error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-            : context.Response.StatusCode >= 400 ? LogEventLevel.Information
-            : LogEventLevel.Debug);
+        // The correlation id of a request is its trace id (W3C traceparent: continued from the caller
+        // when it sends one): on every log event of the request, in its audit events, and returned in
+        // X-Correlation-Id so a user's report can be matched to the logs.
+        app.Use(async (context, next) =>
+        {
+            var id = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+            context.Response.Headers["X-Correlation-Id"] = id;
+            using (Serilog.Context.LogContext.PushProperty("CorrelationId", id))
+            {
+                await next(context);
+            }
+        });
+        app.UseSerilogRequestLogging(o =>
+        {
+            // This host's logger: the static Log.Logger (the default here) is preserved, so silent.
+            o.Logger = app.Services.GetService<Serilog.ILogger>();
+            o.GetLevel = (context, _, error) =>
+                error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : context.Response.StatusCode >= 400 ? LogEventLevel.Information
+                : LogEventLevel.Debug;
+        });
         return app;
     }
 }

@@ -42,4 +42,35 @@ public static class PnxEnvironmentVariables
 
         return key.ToString();
     }
+
+    /// <summary>
+    /// The other way round, for messages: <c>Pnx:GraphQL:MaxDepth</c> → <c>PNX_GRAPHQL__MAX_DEPTH</c>.
+    /// A word starts at a capital followed by a small letter, so acronyms (GraphQL) stay one word.
+    /// </summary>
+    public static string ToVariable(string key)
+    {
+        var segments = key.Split(':');
+        if (!string.Equals(segments[0], PnxOptions.Section, StringComparison.OrdinalIgnoreCase))
+        {
+            return key.Replace(":", "__", StringComparison.Ordinal);
+        }
+
+        var variable = new StringBuilder(Prefix.TrimEnd('_'));
+        foreach (var segment in segments.Skip(1))
+        {
+            variable.Append(variable.Length == Prefix.Length - 1 ? "_" : "__");
+            for (var i = 0; i < segment.Length; i++)
+            {
+                var c = segment[i];
+                if (i > 0 && char.IsUpper(c) && i + 1 < segment.Length && char.IsLower(segment[i + 1]))
+                {
+                    variable.Append('_');
+                }
+
+                variable.Append(char.ToUpperInvariant(c));
+            }
+        }
+
+        return variable.ToString();
+    }
 }

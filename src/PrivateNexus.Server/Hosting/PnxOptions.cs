@@ -7,7 +7,7 @@ namespace PrivateNexus.Server.Hosting;
 /// <c>PNX_*</c> environment variables feed (see <see cref="PnxEnvironmentVariables"/>).
 /// docs/configuration.md lists each one.
 /// </summary>
-public sealed class PnxOptions
+public sealed class PnxOptions : IValidatableObject
 {
     public const string Section = "Pnx";
 
@@ -45,12 +45,51 @@ public sealed class PnxOptions
     [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>Log format of the console and the log files: <c>text</c> or <c>json</c> (one compact JSON object per line).</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>Reverse proxies whose <c>X-Forwarded-*</c> headers are believed (read by HostingSetup).</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     public GraphQLLimits GraphQL { get; set; } = new();
 
     /// <summary>Redis (<c>redis://[:password@]host:port[/db]</c>) for the event bus across replicas and the shared cache. Empty: in process only.</summary>
     public string? RedisUrl { get; set; }
 
     public RealtimeOptions Realtime { get; set; } = new();
+
+    /// <summary>Rules that span settings or need more than an attribute; each names its setting.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PublicUrl is not null && (!PublicUrl.IsAbsoluteUri || PublicUrl.Scheme is not ("http" or "https")))
+        {
+            yield return new("must be an absolute http(s) URL such as https://nexus.example.com", [nameof(PublicUrl)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(BootstrapAdminEmail) != string.IsNullOrWhiteSpace(BootstrapAdminPassword))
+        {
+            yield return new(
+                "set PNX_BOOTSTRAP_ADMIN_EMAIL and PNX_BOOTSTRAP_ADMIN_PASSWORD together, or neither",
+                [string.IsNullOrWhiteSpace(BootstrapAdminEmail) ? nameof(BootstrapAdminEmail) : nameof(BootstrapAdminPassword)]);
+        }
+        else if (BootstrapAdminPassword is { Length: > 0 and < 10 })
+        {
+            yield return new("must be at least 10 characters long", [nameof(BootstrapAdminPassword)]);
+        }
+
+        if (!LogFormat.Equals("text", StringComparison.OrdinalIgnoreCase) && !LogFormat.Equals("json", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new($"'{LogFormat}' is not a log format: use text or json", [nameof(LogFormat)]);
+        }
+
+        for (var i = 0; i < TrustedProxies.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(TrustedProxies[i], out _))
+            {
+                yield return new($"'{TrustedProxies[i]}' is not an IP address (one address per entry, e.g. 10.0.0.5)", [$"{nameof(TrustedProxies)}:{i}"]);
+            }
+        }
+    }
 }
 
 /// <summary>The WebSocket transport (graphql-transport-ws) and its limits.</summary>

@@ -17,7 +17,7 @@ public sealed class CommandLineTests(SqliteApp sqlite) : AppTests(sqlite)
             new Dictionary<string, string> { ["PNX_DATA_DIR"] = App.DataDir },
             "create-client-app", "--name", "ci-pipeline", "--client", slug, "--role", "Member", "--scope", "api:read");
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
-        var json = JsonNode.Parse(output.Split('\n').Last(l => l.StartsWith('{')))!;
+        var json = JsonNode.Parse(output.Trim())!;
 
         using var http = App.Http();
         var (_, body) = await OAuthFlow.TokenAsync(http, new Dictionary<string, string>
@@ -55,10 +55,11 @@ public sealed class CommandLineTests(SqliteApp sqlite) : AppTests(sqlite)
             var env = new Dictionary<string, string> { ["PNX_DATABASE_URL"] = url, ["PNX_DATA_DIR"] = Path.Combine(App.DataDir, database) };
             var first = await ServerProcess.RunAsync(env, "migrate");
             Assert.True(first.ExitCode == 0, first.Error + first.Output);
-            Assert.Contains("Applying ", first.Output, StringComparison.Ordinal);
+            // Commands log to standard error; standard output carries only their result.
+            Assert.Contains("Applying ", first.Error, StringComparison.Ordinal);
             var second = await ServerProcess.RunAsync(env, "migrate");
             Assert.True(second.ExitCode == 0, second.Error + second.Output);
-            Assert.Contains("up to date", second.Output, StringComparison.Ordinal);
+            Assert.Contains("up to date", second.Error, StringComparison.Ordinal);
 
             await ExecuteAsync(url, "INSERT INTO \"__ef_migrations\" VALUES ('29991231000000_FromTheFuture', '99.0.0')");
             var newer = await ServerProcess.RunAsync(env, "migrate");

@@ -24,7 +24,7 @@ public abstract class PnxApp : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "pnx-tests", Guid.NewGuid().ToString("N"));
+    public string DataDir { get; protected init; } = Path.Combine(Path.GetTempPath(), "pnx-tests", Guid.NewGuid().ToString("N"));
 
     /// <summary>Counts SQL commands the server runs, for N+1 assertions.</summary>
     public CommandCounter Commands { get; } = new();
