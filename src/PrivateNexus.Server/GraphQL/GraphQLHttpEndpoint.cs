@@ -217,6 +217,11 @@ public sealed class GraphQLHttpEndpoint(
         {
             throw new RequestException(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {limit} bytes.");
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The client sent less than it announced, or hung up mid-body: its fault, not a server error.
+            throw new RequestException(ex.StatusCode, "The request body ended before its announced length.");
+        }
 
         using (document)
         {
@@ -282,7 +287,14 @@ public sealed class GraphQLHttpEndpoint(
         context.Response.ContentType = mediaType + "; charset=utf-8";
         var result = new ExecutionResult { Executed = false };
         result.AddError(new TransportError(message, code));
-        await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+        try
+        {
+            await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away; there is nobody left to tell.
+        }
     }
 
     private static bool WantsHtml(HttpRequest request) =>
