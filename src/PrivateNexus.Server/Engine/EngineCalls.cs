@@ -19,6 +19,9 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
 
     public IDockerClient Client => client;
 
+    /// <summary>Counts each call by node and operation (null: not counted, e.g. one-off reads outside the agents).</summary>
+    public Features.Metrics.ServerMetrics? Metrics { get; init; }
+
     public async Task<EngineInfo> InfoAsync(CancellationToken cancellationToken)
     {
         using var bounded = Bounded(cancellationToken);
@@ -268,8 +271,10 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
-    private CancellationTokenSource Bounded(CancellationToken cancellationToken)
+    // Every call passes here once, so this is where calls are counted; the caller's name is the operation.
+    private CancellationTokenSource Bounded(CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
+        Metrics?.EngineCall(nodeId, operation.EndsWith("Async", StringComparison.Ordinal) ? operation[..^5] : operation);
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(timeout);
         return source;

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using GraphQL;
+using GraphQL.DI;
+using GraphQLParser.AST;
+
+namespace PrivateNexus.Server.Features.Metrics;
+
+/// <summary>
+/// Times every GraphQL execution — the HTTP endpoint and WebSocket operations both go through the
+/// executer — by operation name, type and outcome. Outermost in the pipeline, so a cached document
+/// and a refused one are both counted.
+/// </summary>
+public sealed class GraphQLOperationMetrics(ServerMetrics metrics) : IConfigureExecution
+{
+    public float SortOrder => 100;
+
+    public async Task<ExecutionResult> ExecuteAsync(ExecutionOptions options, ExecutionDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        ExecutionResult result;
+        try
+        {
+            result = await next(options);
+        }
+        catch
+        {
+            metrics.GraphQLOperation(null, "unknown", "exception", Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+
+        // Only an executed operation's name is a real one (it parsed, validated, and was selected);
+        // a document that never ran is counted under "invalid" so junk names cannot fill the label set.
+        var name = result.Executed ? result.Operation?.Name?.StringValue ?? "" : "invalid";
+        var type = result.Operation?.Operation switch
+        {
+            OperationType.Query => "query",
+            OperationType.Mutation => "mutation",
+            OperationType.Subscription => "subscription",
+            _ => "unknown",
+        };
+        var outcome = result.Errors is { Count: > 0 } errors ? errors[0].Code ?? "ERROR" : "ok";
+        metrics.GraphQLOperation(name, type, outcome, Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+}
