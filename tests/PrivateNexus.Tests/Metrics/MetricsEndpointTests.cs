@@ -37,6 +37,8 @@ public sealed class MetricsEndpointTests(SqliteApp app) : AppTests(app)
         Assert.Equal("NOT_FOUND", missing.ErrorCode);
         var invalid = await admin.SendAsync($"query {name}Invalid {{ noSuchField }}");
         Assert.NotNull(invalid.Errors);
+        var stranger = await App.Anonymous().SendAsync($"query {name}Stranger {{ me {{ id }} }}");
+        Assert.Equal("UNAUTHENTICATED", stranger.ErrorCode);
         var mutation = await admin.SendAsync($"mutation {name}Mutation {{ deleteService(id: \"{Guid.NewGuid()}\") }}");
         Assert.NotNull(mutation.Errors);
 
@@ -51,6 +53,10 @@ public sealed class MetricsEndpointTests(SqliteApp app) : AppTests(app)
         Assert.NotEmpty(metrics.Find("pnx_graphql_operation_duration_seconds_count", ("operation", "anonymous"), ("type", "query"), ("outcome", "ok")));
         Assert.Single(metrics.Find("pnx_graphql_operation_duration_seconds_count", ("operation", name + "Missing"), ("outcome", "NOT_FOUND")));
         Assert.Single(metrics.Find("pnx_graphql_operation_duration_seconds_count", ("operation", name + "Mutation"), ("type", "mutation")));
+
+        // A caller without a credential cannot add a name (so strangers cannot use up the cap).
+        Assert.Empty(metrics.Find("pnx_graphql_operation_duration_seconds_count", ("operation", name + "Stranger")));
+        Assert.NotEmpty(metrics.Find("pnx_graphql_operation_duration_seconds_count", ("operation", "other"), ("outcome", "UNAUTHENTICATED")));
 
         // A document that never executed lends no name to the label set.
         Assert.Empty(metrics.Find("pnx_graphql_operation_duration_seconds_count", ("operation", name + "Invalid")));
@@ -76,5 +82,16 @@ public sealed class MetricsEndpointTests(SqliteApp app) : AppTests(app)
         Assert.Single(metrics.Find("pnx_events_dropped_total"));
         Assert.Single(metrics.Find("pnx_event_subscriptions"));
         Assert.True(Assert.Single(metrics.Find("process_cpu_seconds_total")).Value > 0);
+    }
+
+    [Fact]
+    public async Task Without_a_trusted_proxy_a_forwarded_address_is_not_believed()
+    {
+        // Else any caller could claim 127.0.0.1 and pass the loopback-only default (and dodge per-IP limits).
+        using var http = App.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

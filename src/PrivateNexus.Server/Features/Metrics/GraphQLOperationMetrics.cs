@@ -24,13 +24,13 @@ public sealed class GraphQLOperationMetrics(ServerMetrics metrics) : IConfigureE
         }
         catch
         {
-            metrics.GraphQLOperation(null, "unknown", "exception", Stopwatch.GetElapsedTime(started));
+            metrics.GraphQLOperation(null, "unknown", "exception", Stopwatch.GetElapsedTime(started), mayAddName: false);
             throw;
         }
 
         // Only an executed operation's name is a real one (it parsed, validated, and was selected);
         // a document that never ran is counted under "invalid" so junk names cannot fill the label set.
-        var name = result.Executed ? result.Operation?.Name?.StringValue ?? "" : "invalid";
+        var name = result.Executed ? result.Operation?.Name?.StringValue ?? "" : ServerMetrics.Invalid;
         var type = result.Operation?.Operation switch
         {
             OperationType.Query => "query",
@@ -39,7 +39,10 @@ public sealed class GraphQLOperationMetrics(ServerMetrics metrics) : IConfigureE
             _ => "unknown",
         };
         var outcome = result.Errors is { Count: > 0 } errors ? errors[0].Code ?? "ERROR" : "ok";
-        metrics.GraphQLOperation(name, type, outcome, Stopwatch.GetElapsedTime(started));
+
+        // Anonymous callers may use names already seen but never add one: a stranger cannot use up the cap.
+        var mayAddName = options.User?.Identity?.IsAuthenticated == true;
+        metrics.GraphQLOperation(name, type, outcome, Stopwatch.GetElapsedTime(started), mayAddName);
         return result;
     }
 }

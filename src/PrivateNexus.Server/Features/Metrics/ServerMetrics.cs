@@ -15,6 +15,9 @@ public sealed class ServerMetrics
     /// <summary>Distinct operation names kept as labels; later new names become "other" (names are chosen by callers).</summary>
     public const int MaxOperationNames = 200;
 
+    /// <summary>The operation label of documents that never executed (did not parse or validate).</summary>
+    public const string Invalid = "invalid";
+
     private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly ConcurrentDictionary<string, bool> _operationNames = new(StringComparer.Ordinal);
@@ -57,8 +60,8 @@ public sealed class ServerMetrics
         });
     }
 
-    public void GraphQLOperation(string? name, string type, string outcome, TimeSpan elapsed) =>
-        _graphql.WithLabels(OperationLabel(name), type, outcome).Observe(elapsed.TotalSeconds);
+    public void GraphQLOperation(string? name, string type, string outcome, TimeSpan elapsed, bool mayAddName) =>
+        _graphql.WithLabels(OperationLabel(name, mayAddName), type, outcome).Observe(elapsed.TotalSeconds);
 
     public void ReconcilePass(Guid nodeId, bool ok, TimeSpan elapsed) =>
         _reconcile.WithLabels(nodeId.ToString(), ok ? "ok" : "error").Observe(elapsed.TotalSeconds);
@@ -67,12 +70,20 @@ public sealed class ServerMetrics
 
     public void EngineError(Guid nodeId, string stage) => _engineErrors.WithLabels(nodeId.ToString(), stage).Inc();
 
-    /// <summary>Unnamed is "anonymous"; the first <see cref="MaxOperationNames"/> names are kept, later ones are "other".</summary>
-    internal string OperationLabel(string? name)
+    /// <summary>
+    /// Unnamed is "anonymous"; the first <see cref="MaxOperationNames"/> names (from callers allowed to
+    /// add one) are kept, later ones are "other".
+    /// </summary>
+    internal string OperationLabel(string? name, bool mayAdd)
     {
         if (string.IsNullOrEmpty(name))
         {
             return "anonymous";
+        }
+
+        if (name is Invalid)
+        {
+            return name;
         }
 
         if (_operationNames.ContainsKey(name))
@@ -81,7 +92,7 @@ public sealed class ServerMetrics
         }
 
         // A race may let a few more than the cap in; the bound still holds within a handful.
-        if (_operationNames.Count >= MaxOperationNames)
+        if (!mayAdd || _operationNames.Count >= MaxOperationNames)
         {
             return "other";
         }
