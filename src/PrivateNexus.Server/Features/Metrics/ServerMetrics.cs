@@ -42,7 +42,7 @@ public sealed class ServerMetrics
         _engineCalls = factory.CreateCounter("pnx_engine_calls_total", "Docker Engine API calls per node and operation.", ["node", "operation"]);
         _engineErrors = factory.CreateCounter(
             "pnx_engine_errors_total",
-            "Engine failures per node: session (the engine unreachable or its event stream broken), resync, reconcile.",
+            "Engine failures per node: session (unreachable, or its event stream broke), resync (a periodic full re-read failed). Failed reconcile passes: pnx_reconcile_duration_seconds{outcome=\"error\"}.",
             ["node", "stage"]);
 
         var published = factory.CreateCounter("pnx_events_published_total", "Events published on this replica's bus.");
