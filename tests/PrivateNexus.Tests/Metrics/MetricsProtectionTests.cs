@@ -124,4 +124,20 @@ public sealed class MetricsProtectionTests(ProtectedMetricsApp app) : AppTests(a
         Assert.True(names.Count <= 200 + 10, $"{names.Count} operation names exported");
         Assert.Contains("other", names);
     }
+
+    [Fact]
+    public async Task Prometheus_scrapes_with_the_documented_authorization_and_is_refused_without_it()
+    {
+        PrometheusServer.Require();
+        await using var right = await PrometheusServer.StartAsync(App, ProtectedMetricsApp.Token);
+        await using var wrong = await PrometheusServer.StartAsync(App, "not-the-token-not-the-token");
+        Assert.True(
+            await Eventually.TrueAsync(async () => (await right.QueryAsync("pnx_websocket_connections")).Count == 1, TimeSpan.FromSeconds(30)),
+            $"the scrape with the token never landed: {await right.TargetAsync()}");
+        Assert.True(
+            await Eventually.TrueAsync(async () => (await wrong.TargetAsync()).Health == "down", TimeSpan.FromSeconds(30)),
+            $"the scrape without the right token was not refused: {await wrong.TargetAsync()}");
+        Assert.Contains("401", (await wrong.TargetAsync()).Error, StringComparison.Ordinal);
+        Assert.Empty(await wrong.QueryAsync("pnx_websocket_connections"));
+    }
 }
