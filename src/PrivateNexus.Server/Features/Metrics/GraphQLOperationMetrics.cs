@@ -7,12 +7,12 @@ namespace PrivateNexus.Server.Features.Metrics;
 
 /// <summary>
 /// Times every GraphQL execution — the HTTP endpoint and WebSocket operations both go through the
-/// executer — by operation name, type and outcome. Outermost in the pipeline, so a cached document
-/// and a refused one are both counted.
+/// executer — by operation name, type and outcome. Runs after GraphQL.NET's option configurations
+/// (100) and around the document cache (200), so cached, refused and failed documents are all counted.
 /// </summary>
 public sealed class GraphQLOperationMetrics(ServerMetrics metrics) : IConfigureExecution
 {
-    public float SortOrder => 100;
+    public float SortOrder => 150;
 
     public async Task<ExecutionResult> ExecuteAsync(ExecutionOptions options, ExecutionDelegate next)
     {
