@@ -26,8 +26,9 @@
 #   PNX_TEST_SWARM_ENGINE_PORT  swarm listen port of the `swarm` engine     (2387)
 #   PNX_TEST_PODMAN_START_TIMEOUT  seconds to wait for the podman service    (60)
 #   PNX_TEST_PODMAN_STOP_TIMEOUT   seconds `stop` waits before killing it    (30)
-#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker swarm podman)
+#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker swarm podman prometheus)
 #   PNX_TEST_REDIS_PORT     loopback TCP port of the test Redis               (56379)
+#   PNX_TEST_PROMETHEUS_PORT  loopback TCP port of the test Prometheus        (59090)
 # Exported for the tests:
 #   PNX_TEST_POSTGRES       Npgsql connection string of the server's superuser; tests create
 #                           one database per fixture on it.
@@ -38,6 +39,8 @@
 #   PNX_TEST_IMAGE_V2       pnx-test/busybox:2, the same but "pnx-test v2": a second revision.
 #   PNX_TEST_REDIS          redis://127.0.0.1:PORT of the private test Redis (event bus across replicas).
 #   PNX_TEST_REDIS_SERVER   path of redis-server, for tests that run (and stop) a Redis of their own.
+#   PNX_TEST_PROMETHEUS     http://127.0.0.1:PORT of the private test Prometheus.
+#   PNX_TEST_PROMETHEUS_BIN path of prometheus, for tests that run one scraping their own server.
 #   PNX_TEST_DOCKER_SWARM   1 when the engine is a swarm manager (PNX_TEST_SWARM=1), else unset.
 #   PNX_TEST_DOCKER_SWARM_HOST  unix://…/docker.sock of a second private engine, always a
 #                           single-node swarm manager (service `swarm`), for the swarm tests: the
@@ -1219,14 +1222,58 @@ pnx_status_redis() {
     if pnx_redis_ping; then pnx_log "redis: running on 127.0.0.1:$(pnx_redis_port)"; else pnx_log "redis: not running"; return 1; fi
 }
 
-# Prometheus. Package prometheus (do not use its systemd unit). Start with
-#   --config.file=$dir/prometheus.yml --storage.tsdb.path=$dir/data
-#   --web.listen-address=127.0.0.1:$PORT
-# wait for GET /-/ready; export PNX_TEST_PROMETHEUS=http://127.0.0.1:$PORT.
-pnx_prometheus_packages() { :; }
-pnx_start_prometheus()    { pnx_err "service 'prometheus' is not implemented yet in scripts/test-env.sh"; }
-pnx_stop_prometheus()     { :; }
-pnx_status_prometheus()   { :; }
+# Prometheus: a private prometheus on loopback (never the package's own service, config or data),
+# scraping only itself. Tests that need a scrape target start their own from the same binary
+# (PNX_TEST_PROMETHEUS_BIN) with a config pointing at their test server's port.
+pnx_prometheus_dir() { printf '%s/prometheus\n' "$(pnx_state_dir)"; }
+pnx_prometheus_port() { printf '%s\n' "${PNX_TEST_PROMETHEUS_PORT:-59090}"; }
+
+pnx_prometheus_packages() {
+    command -v prometheus >/dev/null 2>&1 || echo prometheus
+}
+
+pnx_prometheus_ready() { curl -fsS --max-time 2 "http://127.0.0.1:$(pnx_prometheus_port)/-/ready" >/dev/null 2>&1; }
+
+pnx_start_prometheus() {
+    local dir port start
+    dir=$(pnx_prometheus_dir) port=$(pnx_prometheus_port)
+    if ! pnx_prometheus_ready; then
+        mkdir -p "$dir/data" || return 1
+        cat >"$dir/prometheus.yml" <<YAML
+global: { scrape_interval: 15s }
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [ { targets: ["127.0.0.1:$port"] } ]
+YAML
+        # Detached like pg_ctl: its own session, no terminal, output to a log.
+        setsid prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+            --storage.tsdb.retention.time=1d --web.listen-address="127.0.0.1:$port" \
+            </dev/null >"$dir/prometheus.log" 2>&1 &
+        echo $! >"$dir/prometheus.pid"
+        start=$SECONDS
+        until pnx_prometheus_ready; do
+            [ $((SECONDS - start)) -lt "${PNX_TEST_PROMETHEUS_START_TIMEOUT:-30}" ] \
+                || pnx_err "prometheus did not become ready on 127.0.0.1:$port (see $dir/prometheus.log)" || return 1
+            sleep 0.2
+        done
+        pnx_log "Prometheus $(prometheus --version 2>&1 | awk 'NR==1{print $3}') ready on 127.0.0.1:$port"
+    fi
+    export PNX_TEST_PROMETHEUS="http://127.0.0.1:$port"
+    PNX_TEST_PROMETHEUS_BIN=$(command -v prometheus)
+    export PNX_TEST_PROMETHEUS_BIN
+}
+
+pnx_stop_prometheus() {
+    local pidfile
+    pidfile="$(pnx_prometheus_dir)/prometheus.pid"
+    [ -f "$pidfile" ] || return 0
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
+pnx_status_prometheus() {
+    if pnx_prometheus_ready; then pnx_log "prometheus: running on 127.0.0.1:$(pnx_prometheus_port)"; else pnx_log "prometheus: not running"; return 1; fi
+}
 
 # Chromium for Playwright browser tests. Package chromium. Nothing to start: export
 # PNX_TEST_CHROMIUM=/usr/bin/chromium for Playwright's ExecutablePath (never let Playwright
@@ -1242,7 +1289,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres redis js docker swarm podman}
+    local services=${PNX_TEST_SERVICES:-postgres redis js docker swarm podman prometheus}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
@@ -1271,7 +1318,7 @@ else
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
     if [ "${1:-start}" = start ]; then
-        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST PNX_TEST_BASE_IMAGE; do
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST PNX_TEST_BASE_IMAGE PNX_TEST_PROMETHEUS PNX_TEST_PROMETHEUS_BIN; do
             if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
         done
     fi

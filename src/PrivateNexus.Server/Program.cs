@@ -3,6 +3,7 @@ using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Events;
 using PrivateNexus.Server.Features;
+using PrivateNexus.Server.Features.Metrics;
 using PrivateNexus.Server.GraphQL;
 using PrivateNexus.Server.Hosting;
 using PrivateNexus.Server.Identity;
@@ -30,6 +31,7 @@ builder.Services
     .AddPnxEvents()
     .AddPnxGraphQL()
     .AddPnxHealth()
+    .AddPnxMetrics()
     .AddRazorPages();
 
 var app = builder.Build();
@@ -49,12 +51,14 @@ app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UsePnxWebSockets();
 app.UseRouting();
+app.UsePnxHttpMetrics();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapPnxHealth();
+app.MapPnxMetrics();
 app.MapPnxOAuth();
 app.MapPnxGraphQL();
 app.MapRazorPages();

@@ -18,6 +18,9 @@ public sealed record ContainerStats(
     long BlockReadBytes,
     long BlockWriteBytes)
 {
+    /// <summary>CPU time the container used since it started, in nanoseconds (what Prometheus' CPU seconds are made of).</summary>
+    public long CpuUsageNanoseconds { get; init; }
+
     /// <summary>
     /// Turns an engine's reading into a sample. CPU % needs two readings: the engine's own previous one
     /// when it sends it (a streamed or non-one-shot reading, e.g. Podman), else ours from the last round.
@@ -34,7 +37,10 @@ public sealed record ContainerStats(
             Clamp(reading.Networks?.Values.Aggregate(0UL, (sum, n) => sum + n.RxBytes) ?? 0),
             Clamp(reading.Networks?.Values.Aggregate(0UL, (sum, n) => sum + n.TxBytes) ?? 0),
             Clamp(read),
-            Clamp(write));
+            Clamp(write))
+        {
+            CpuUsageNanoseconds = Clamp(reading.CPUStats?.CPUUsage?.TotalUsage ?? 0),
+        };
     }
 
     /// <summary>The container's CPU time over the host's, times the CPUs online (docker CLI, Linux).</summary>

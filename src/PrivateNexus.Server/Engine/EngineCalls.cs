@@ -19,6 +19,9 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
 
     public IDockerClient Client => client;
 
+    /// <summary>Counts each call by node and operation (null: not counted, e.g. one-off reads outside the agents).</summary>
+    public Features.Metrics.ServerMetrics? Metrics { get; init; }
+
     public async Task<EngineInfo> InfoAsync(CancellationToken cancellationToken)
     {
         using var bounded = Bounded(cancellationToken);
@@ -290,9 +293,13 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
-    /// <summary>One engine call: bounded by the call timeout, and traced (a span named for the calling method) when tracing is on.</summary>
+    /// <summary>
+    /// One engine call: bounded by the call timeout, traced (a span named for the calling method) when
+    /// tracing is on, and counted — every call passes here once; the caller's name is the operation.
+    /// </summary>
     private EngineCall Bounded(CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
+        Metrics?.EngineCall(nodeId, operation.EndsWith("Async", StringComparison.Ordinal) ? operation[..^5] : operation);
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(timeout);
         return new EngineCall(source, operation, nodeId);

@@ -27,6 +27,7 @@ public sealed class NodeAgent(
     private readonly OwnActions _own = new(time);
     private readonly StatsSampler _stats = new(nodeId, mirror, options, time, logger);
     private long? _since;
+    private Features.Metrics.ServerMetrics? _metrics;
 
     // Events count up; each container remembers the count of its latest event. A resync keeps the
     // mirror's entry for any container an event touched while the resync was reading the engine.
@@ -59,6 +60,7 @@ public sealed class NodeAgent(
             catch (Exception ex)
             {
                 logger.LogWarning("Node {Node} unreachable: {Error}", nodeId, ex.Message);
+                _metrics?.EngineError(nodeId, "session");
                 mirror.Update(nodeId, n => n with { Status = NodeStatus.Offline, LastError = ex.Message });
                 await Task.Delay(backoff, time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
@@ -73,10 +75,11 @@ public sealed class NodeAgent(
         {
             node = await scope.ServiceProvider.GetRequiredService<PnxDbContext>().Nodes.AsNoTracking()
                 .SingleOrDefaultAsync(n => n.Id == nodeId, stopping) ?? throw new NodeGoneException();
+            _metrics = scope.ServiceProvider.GetService<Features.Metrics.ServerMetrics>();
         }
 
         using var client = clients.Create(node);
-        var engine = new EngineCalls(client, nodeId, options.CallTimeout, options.PullTimeout);
+        var engine = new EngineCalls(client, nodeId, options.CallTimeout, options.PullTimeout) { Metrics = _metrics };
         await ResyncAsync(engine, stopping);
         logger.LogInformation("Node {Name} online", node.Name);
 
@@ -235,7 +238,21 @@ public sealed class NodeAgent(
                 // Every replica watches; only the lease holder converges (see NodeLeases).
                 if (scope.ServiceProvider.GetRequiredService<NodeLeases>().Holds(nodeId))
                 {
-                    await scope.ServiceProvider.GetRequiredService<Reconciler>().ConvergeAsync(nodeId, engine, _own, cancellationToken);
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var ok = false;
+                    try
+                    {
+                        await scope.ServiceProvider.GetRequiredService<Reconciler>().ConvergeAsync(nodeId, engine, _own, cancellationToken);
+                        ok = true;
+                    }
+                    finally
+                    {
+                        // A failed pass ends the session (the agent reconnects); counted either way, but not a shutdown.
+                        if (!cancellationToken.IsCancellationRequested)
+                        {
+                            _metrics?.ReconcilePass(nodeId, ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                        }
+                    }
                 }
             }
 
@@ -249,6 +266,7 @@ public sealed class NodeAgent(
                 {
                     // The event stream still runs: the node is slow, not gone. Readers see it as degraded.
                     logger.LogWarning("Resync of node {Node} failed: {Error}", nodeId, ex.Message);
+                    _metrics?.EngineError(nodeId, "resync");
                     mirror.Update(nodeId, n => n with { Status = NodeStatus.Degraded, LastError = ex.Message });
                 }
 

@@ -19,6 +19,9 @@ public sealed class StateMirror
     /// <summary>Raised after a node's snapshot changed (the event bus will fan this out).</summary>
     public event Action<NodeSnapshot, NodeSnapshot>? Changed;
 
+    /// <summary>Every node's snapshot now (the metrics export reads them at scrape time).</summary>
+    public IEnumerable<NodeSnapshot> Nodes => _nodes.Values;
+
     public NodeSnapshot Node(Guid nodeId) => _nodes.GetValueOrDefault(nodeId) ?? NodeSnapshot.Empty(nodeId);
 
     public IReadOnlyList<ContainerState> ContainersOf(Guid nodeId, Guid serviceId) =>

@@ -47,9 +47,17 @@ public static class HostingSetup
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
-            foreach (var proxy in builder.Configuration.GetSection($"{PnxOptions.Section}:TrustedProxies").Get<string[]>() ?? [])
+            var proxies = builder.Configuration.GetSection($"{PnxOptions.Section}:TrustedProxies").Get<string[]>() ?? [];
+            foreach (var proxy in proxies)
             {
                 o.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+
+            // With both lists empty the middleware believes every caller's X-Forwarded-For (it checks
+            // only when a list has entries): without a trusted proxy, no forwarded header is read at all.
+            if (proxies.Length == 0)
+            {
+                o.ForwardedHeaders = ForwardedHeaders.None;
             }
         });
         return builder;

@@ -58,6 +58,8 @@ public sealed class PnxOptions : IValidatableObject
 
     public RealtimeOptions Realtime { get; set; } = new();
 
+    public MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>Rules that span settings or need more than an attribute; each names its setting.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -90,6 +92,35 @@ public sealed class PnxOptions : IValidatableObject
             }
         }
     }
+}
+
+/// <summary>
+/// The Prometheus endpoint <c>/metrics</c>. Closed to everything but loopback by default: the
+/// numbers of every tenant are on it, and client containers on the same host reach the server over
+/// private (bridge) addresses, so "private networks" would not be a safe default.
+/// </summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Serve <c>/metrics</c> at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>When set, scrapes must send <c>Authorization: Bearer</c> with it (else 401); then any network may scrape unless <see cref="AllowedNetworks"/> narrows it.</summary>
+    [MinLength(16)]
+    public string? BearerToken { get; set; }
+
+    /// <summary>CIDRs (<c>10.0.0.0/8</c>, <c>fd00::/8</c>) a scrape may come from (else 403). Empty: loopback only, or anywhere when a bearer token is set.</summary>
+    [MetricsNetworks]
+    public string[] AllowedNetworks { get; set; } = [];
+}
+
+/// <summary>Every entry of <see cref="MetricsOptions.AllowedNetworks"/> parses as a CIDR (or a single address).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class MetricsNetworksAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is IEnumerable<string> networks && networks.FirstOrDefault(n => !Features.Metrics.MetricsAccess.TryParseNetwork(n, out _)) is { } bad
+            ? new ValidationResult($"'{bad}' is not a network in CIDR notation (e.g. 10.0.0.0/8).")
+            : ValidationResult.Success;
 }
 
 /// <summary>The WebSocket transport (graphql-transport-ws) and its limits.</summary>
