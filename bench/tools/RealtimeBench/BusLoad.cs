@@ -42,7 +42,17 @@ internal static class BusLoad
                 var url = options.Text("redis");
                 publisher = Replica(url, "bench-a", disposables);
                 subscriberBus = Replica(url, "bench-b", disposables);
-                if (!publisher.Transport!.Connected || !subscriberBus.Transport!.Connected)
+                // The transports subscribe in the background (a server starts without Redis): wait for both.
+                foreach (var bus in new[] { publisher, subscriberBus })
+                {
+                    if (bus.Transport is RedisEventTransport { Subscribing: { } subscribing })
+                    {
+                        await subscribing.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+                    }
+                }
+
+                if (!publisher.Transport!.Connected || !subscriberBus.Transport!.Connected
+                    || publisher.Transport is RedisEventTransport { Subscribed: false } || subscriberBus.Transport is RedisEventTransport { Subscribed: false })
                 {
                     FanOut.Log($"redis at {url} is not reachable");
                     return 1;
