@@ -95,6 +95,7 @@ public abstract class PnxDbContext(DbContextOptions options)
 
         builder.Entity<Service>(b =>
         {
+            b.Ignore(s => s.ClientSuspended);
             b.Property(s => s.Name).HasMaxLength(63);
             b.HasIndex(s => new { s.ClientId, s.Name }).IsUnique();
             b.HasIndex(s => s.NodeId);

@@ -56,6 +56,12 @@ public sealed class Service
     public long Version { get; set; }
 
     public Client? Client { get; set; }
+
+    /// <summary>
+    /// Whether its client is suspended, when the service was read for a list with just that fact of its
+    /// client (not stored; lists skip loading whole client rows). Null when read otherwise: see <see cref="Client"/>.
+    /// </summary>
+    public bool? ClientSuspended { get; set; }
 }
 
 /// <summary>Immutable history: one row per spec a service ever had.</summary>

@@ -34,7 +34,7 @@ public sealed class ServiceManager(
     public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
-        var query = ServicesWithClient.AsNoTracking();
+        var query = db.Services.AsNoTracking();
         if (visible is not null)
         {
             query = query.Where(s => visible.Contains(s.ClientId));
@@ -70,14 +70,30 @@ public sealed class ServiceManager(
             (_, false) => query.OrderBy(s => s.Name).ThenBy(s => s.Id),
             (_, true) => query.OrderByDescending(s => s.Name).ThenBy(s => s.Id),
         };
+        // A list needs one fact of each service's client (suspended?), not the whole row: joined as one
+        // column, half the materialisation of an Include on a page of a hundred.
+        var rows = query.Select(s => new ListedService(s, s.Client!.Status == ClientStatus.Suspended));
         if (filter.Status is not { } status)
         {
-            return await query.ToPageAsync(page, cancellationToken);
+            var listed = await rows.ToPageAsync(page, cancellationToken);
+            return new Page<Service>([.. listed.Items.Select(r => r.Service)], listed.Offset, listed.HasNextPage, listed.TotalCount);
         }
 
         // Live status lives in the mirror, not the database: filter the (already narrowed) list in memory.
-        var all = await query.Take(MaxStatusFilterRows).ToListAsync(cancellationToken);
-        return all.Where(s => runtime.Status(s) == status).ToList().ToPage(page);
+        var all = await rows.Take(MaxStatusFilterRows).ToListAsync(cancellationToken);
+        return all.Select(r => r.Service).Where(s => runtime.Status(s) == status).ToList().ToPage(page);
+    }
+
+    /// <summary>A service read for a list, with whether its client is suspended (see <see cref="Service.ClientSuspended"/>).</summary>
+    private sealed class ListedService
+    {
+        public ListedService(Service service, bool clientSuspended)
+        {
+            service.ClientSuspended = clientSuspended;
+            Service = service;
+        }
+
+        public Service Service { get; }
     }
 
     /// <summary>All services of many clients in one query (nested <c>client.services</c>), readable ones only.</summary>

@@ -35,7 +35,7 @@ public sealed class ServiceRuntime(StateMirror mirror)
         }
 
         var containers = mirror.ContainersOf(service.NodeId, service.Id);
-        if (service.DesiredState == DesiredState.Stopped || service.Client is { Status: Clients.ClientStatus.Suspended })
+        if (service.DesiredState == DesiredState.Stopped || (service.ClientSuspended ?? service.Client is { Status: Clients.ClientStatus.Suspended }))
         {
             return containers.Any(c => c.Running) ? ServiceStatus.Stopping : ServiceStatus.Stopped;
         }
