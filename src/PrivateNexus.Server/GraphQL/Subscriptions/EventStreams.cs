@@ -42,7 +42,12 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
     // Per feed, the payload of each event while any subscriber still holds the event (weakly keyed).
     private readonly ConcurrentDictionary<string, ConditionalWeakTable<PnxEvent, Lazy<Task<object?>>>> _payloads = new(StringComparer.Ordinal);
 
-    public IObservable<object?> Create<TEvent>(IResolveFieldContext context, EventFeed<TEvent> feed, object? initial = null)
+    /// <param name="initial">
+    /// Reads what the subscriber asked about as it is now, delivered first — read after the bus
+    /// subscription is in place, so no change can fall between the two.
+    /// </param>
+    public IObservable<object?> Create<TEvent>(
+        IResolveFieldContext context, EventFeed<TEvent> feed, Func<IServiceProvider, CancellationToken, Task<object?>>? initial = null)
         where TEvent : PnxEvent
     {
         var subscriber = SubscriberOf(context);
@@ -52,9 +57,16 @@ public sealed class EventStreams(EventBus bus, IServiceScopeFactory scopes)
             using var subscription = bus.Subscribe(e => e is TEvent t && feed.Match(t), QueueCapacity);
             if (initial is not null)
             {
-                // What the subscriber asked about, as it is now: progress made before subscribing is not lost.
-                observer.OnNext(new ScopedEvent(CreateScope(subscriber), initial));
-                if (feed.IsLast?.Invoke(initial) == true)
+                var scope = CreateScope(subscriber);
+                var now = await initial(scope.ServiceProvider, cancellationToken);
+                if (now is null)
+                {
+                    await scope.DisposeAsync();
+                    return;
+                }
+
+                observer.OnNext(new ScopedEvent(scope, now));
+                if (feed.IsLast?.Invoke(now) == true)
                 {
                     return;
                 }

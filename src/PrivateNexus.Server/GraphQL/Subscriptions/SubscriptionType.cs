@@ -70,7 +70,7 @@ public sealed class SubscriptionType : ObjectGraphType
                         async (services, e, ct) => await services.GetRequiredService<DeploymentService>().FindVisibleAsync(e.DeploymentId, ct),
                         CoalesceKey: e => e.DeploymentId,
                         IsLast: payload => payload is Deployment { Status: not (DeploymentStatus.Pending or DeploymentStatus.InProgress) }),
-                    initial: deployment);
+                    initial: async (services, ct) => await services.GetRequiredService<DeploymentService>().FindVisibleAsync(deployment.Id, ct));
             });
 
         Field<NonNullGraphType<NodeType>>("nodeStatusChanged")
