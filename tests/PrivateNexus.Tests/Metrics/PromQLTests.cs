@@ -26,10 +26,10 @@ public sealed class PromQLTests
         var client = Guid.NewGuid();
         var service = Guid.NewGuid();
         Assert.Equal(
-            $"sum(max by (container) (rate(pnx_container_cpu_seconds_total{{client=\"{client}\",service=\"{service}\"}}[60s])))",
+            $"sum(max by (client, service, container) (rate(pnx_container_cpu_seconds_total{{client=\"{client}\",service=\"{service}\"}}[60s])))",
             PromQL.Rate(PromQL.Selector(PromQL.Cpu, client, service), TimeSpan.FromMinutes(1)));
         Assert.Equal(
-            $"sum(max by (container) (pnx_container_memory_working_set_bytes{{client=\"{client}\"}}))",
+            $"sum(max by (client, service, container) (pnx_container_memory_working_set_bytes{{client=\"{client}\"}}))",
             PromQL.Gauge(PromQL.Selector(PromQL.Memory, client)));
     }
 

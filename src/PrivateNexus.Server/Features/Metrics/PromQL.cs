@@ -42,13 +42,14 @@ public static class PromQL
 
     /// <summary>
     /// Every server replica exports the same container series (differing only in <c>instance</c>),
-    /// so replicas are collapsed per container first (max), then containers added up.
+    /// so replicas are collapsed per container first (max), then containers added up. (Container
+    /// names are not promised unique across services: the max keeps client and service apart.)
     /// </summary>
-    public static string Gauge(string selector) => $"sum(max by (container) ({selector}))";
+    public static string Gauge(string selector) => $"sum(max by (client, service, container) ({selector}))";
 
     /// <summary>Per second over <paramref name="window"/>, collapsed like <see cref="Gauge"/>.</summary>
     public static string Rate(string selector, TimeSpan window) =>
-        $"sum(max by (container) (rate({selector}[{Seconds(window)}])))";
+        $"sum(max by (client, service, container) (rate({selector}[{Seconds(window)}])))";
 
     public static string Seconds(TimeSpan span) => ((long)Math.Ceiling(span.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
 
