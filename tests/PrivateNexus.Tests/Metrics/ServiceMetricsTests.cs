@@ -86,6 +86,23 @@ public sealed class ServiceMetricsTests(FakePrometheusApp app) : AppTests(app), 
         }
     }
 
+    [Fact]
+    public async Task Node_usage_reads_the_node_label_for_staff()
+    {
+        var (admin, _, _) = await ServiceAsync();
+        var nodeId = (await admin.DataAsync("{ nodes { id } }"))["nodes"]![0]!["id"]!.GetValue<string>();
+        Prometheus.Queries.Clear();
+
+        var data = await admin.DataAsync("query($id: ID!) { node(id: $id) { usage { containers cpu memory } } }", new { id = nodeId });
+
+        var usage = data["node"]!["usage"]!;
+        Assert.Equal(0.25, usage["cpu"]!.GetValue<double>());
+        Assert.Equal(0, usage["containers"]!.GetValue<int>()); // no engine behind this server
+        var queries = Prometheus.Queries.ToArray();
+        Assert.Equal(2, queries.Length);
+        Assert.All(queries, q => Assert.Contains($"{{node=\"{nodeId}\"}}", q, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(FakePrometheus.Mode.Error)]
     [InlineData(FakePrometheus.Mode.Drop)]

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
+using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Services;
 
@@ -16,11 +17,14 @@ public sealed record ServiceMetrics(
 /// <summary>What a client uses now, next to its quota: <see cref="Services"/> from the database, the rest from Prometheus on demand.</summary>
 public sealed record ClientUsage(Guid ClientId, int Services);
 
+/// <summary>What runs on a node now (staff only): <see cref="Containers"/> from the state mirror, the rest from Prometheus on demand.</summary>
+public sealed record NodeUsage(Guid NodeId, int Containers);
+
 /// <summary>
 /// Reads a service's (or a client's) numbers from Prometheus, after the rulebook: ServiceRead on
 /// the owning client. The PromQL is built here from ids and durations only (<see cref="PromQL"/>).
 /// </summary>
-public sealed partial class ServiceMetricsService(Rulebook rules, PnxDbContext db, PrometheusClient prometheus, TimeProvider time, ILogger<ServiceMetricsService> logger)
+public sealed partial class ServiceMetricsService(Rulebook rules, PnxDbContext db, PrometheusClient prometheus, StateMirror mirror, TimeProvider time, ILogger<ServiceMetricsService> logger)
 {
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(30);
     public const int MaxPoints = 1_100;
@@ -60,6 +64,19 @@ public sealed partial class ServiceMetricsService(Rulebook rules, PnxDbContext d
 
     public Task<double> MemoryNowAsync(Guid clientId, CancellationToken cancellationToken) =>
         Guard(() => prometheus.InstantAsync(PromQL.Gauge(PromQL.Selector(PromQL.Memory, clientId)), cancellationToken));
+
+    public async Task<NodeUsage> NodeUsageAsync(Guid nodeId, CancellationToken cancellationToken)
+    {
+        await rules.RequirePlatformAsync(Permission.NodeRead, AuditTarget.Of("node", nodeId), cancellationToken);
+        return new NodeUsage(nodeId, mirror.Node(nodeId).Containers.Count);
+    }
+
+    /// <summary>Cores in use now by all containers on the node (checked by <see cref="NodeUsageAsync"/>).</summary>
+    public Task<double> NodeCpuNowAsync(Guid nodeId, CancellationToken cancellationToken) =>
+        Guard(() => prometheus.InstantAsync(PromQL.Rate(PromQL.Selector(PromQL.Cpu, [("node", nodeId.ToString())]), MinRateWindow), cancellationToken));
+
+    public Task<double> NodeMemoryNowAsync(Guid nodeId, CancellationToken cancellationToken) =>
+        Guard(() => prometheus.InstantAsync(PromQL.Gauge(PromQL.Selector(PromQL.Memory, [("node", nodeId.ToString())])), cancellationToken));
 
     /// <summary>
     /// The range and step a request may have: range ≤ 30 d; step ≥ 1 s and at most

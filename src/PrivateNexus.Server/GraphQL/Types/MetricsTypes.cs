@@ -41,3 +41,19 @@ public sealed class ClientUsageType : ObjectGraphType<ClientUsage>
             .ResolveAsync(async c => await c.Svc<ServiceMetricsService>().MemoryNowAsync(c.Source.ClientId, c.CancellationToken));
     }
 }
+
+public sealed class NodeUsageType : ObjectGraphType<NodeUsage>
+{
+    public NodeUsageType()
+    {
+        Name = "NodeUsage";
+        Description = "What runs on the node now, over all clients.";
+        Field(u => u.Containers).Description("Our containers on it, from the state mirror.");
+        Field<FloatGraphType>("cpu")
+            .Description("Cores in use now by our containers; null with METRICS_UNAVAILABLE when Prometheus cannot answer.")
+            .ResolveAsync(async c => await c.Svc<ServiceMetricsService>().NodeCpuNowAsync(c.Source.NodeId, c.CancellationToken));
+        Field<FloatGraphType>("memory")
+            .Description("Working set in bytes now of our containers; null with METRICS_UNAVAILABLE when Prometheus cannot answer.")
+            .ResolveAsync(async c => await c.Svc<ServiceMetricsService>().NodeMemoryNowAsync(c.Source.NodeId, c.CancellationToken));
+    }
+}
