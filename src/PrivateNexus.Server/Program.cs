@@ -32,6 +32,7 @@ builder.Services
     .AddPnxGraphQL()
     .AddPnxHealth()
     .AddPnxMetrics()
+    .AddServiceMetrics()
     .AddRazorPages();
 
 var app = builder.Build();

@@ -11,6 +11,8 @@ public static class ErrorCode
 
     /// <summary>An explicit read of an engine that is offline or did not answer in time; try again later.</summary>
     public const string Unavailable = "UNAVAILABLE";
+    /// <summary>Prometheus is not configured, did not answer in time or failed; only the metrics fields are null.</summary>
+    public const string MetricsUnavailable = "METRICS_UNAVAILABLE";
     public const string Internal = "INTERNAL";
 
     /// <summary>A per-connection or per-user limit (operations on a socket) was reached.</summary>

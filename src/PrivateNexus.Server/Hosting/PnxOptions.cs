@@ -56,6 +56,9 @@ public sealed class PnxOptions : IValidatableObject
     /// <summary>Redis (<c>redis://[:password@]host:port[/db]</c>) for the event bus across replicas and the shared cache. Empty: in process only.</summary>
     public string? RedisUrl { get; set; }
 
+    /// <summary>Prometheus (<c>http://prometheus:9090</c>) that scrapes <c>/metrics</c>; the metrics and usage fields query it. Empty: those fields answer METRICS_UNAVAILABLE.</summary>
+    public Uri? PrometheusUrl { get; set; }
+
     public RealtimeOptions Realtime { get; set; } = new();
 
     public MetricsOptions Metrics { get; set; } = new();
@@ -66,6 +69,11 @@ public sealed class PnxOptions : IValidatableObject
         if (PublicUrl is not null && (!PublicUrl.IsAbsoluteUri || PublicUrl.Scheme is not ("http" or "https")))
         {
             yield return new("must be an absolute http(s) URL such as https://nexus.example.com", [nameof(PublicUrl)]);
+        }
+
+        if (PrometheusUrl is not null && (!PrometheusUrl.IsAbsoluteUri || PrometheusUrl.Scheme is not ("http" or "https")))
+        {
+            yield return new("must be an absolute http(s) URL such as http://prometheus:9090", [nameof(PrometheusUrl)]);
         }
 
         if (string.IsNullOrWhiteSpace(BootstrapAdminEmail) != string.IsNullOrWhiteSpace(BootstrapAdminPassword))

@@ -218,7 +218,15 @@ public abstract class EngineTests : AppTests
     public async Task Node_reports_its_engine_and_test_node_connects()
     {
         var admin = await App.AdminAsync();
-        var node = (await admin.DataAsync("query($id: ID!) { node(id: $id) { status lastSeenAt engine { version apiVersion operatingSystem cpus memoryBytes swarmRole } } }", new { id = _engine.NodeId }))["node"]!;
+        // The fixture registers the node just before; its agent may not have connected yet (Podman is slower to answer than Docker).
+        JsonNode node = null!;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                node = (await admin.DataAsync("query($id: ID!) { node(id: $id) { status lastSeenAt engine { version apiVersion operatingSystem cpus memoryBytes swarmRole } } }", new { id = _engine.NodeId }))["node"]!;
+                return node["status"]!.GetValue<string>() == "ONLINE";
+            },
+            TimeSpan.FromSeconds(30));
         Assert.Equal("ONLINE", node["status"]!.GetValue<string>());
         Assert.True(node["engine"]!["cpus"]!.GetValue<int>() > 0);
 

@@ -36,7 +36,8 @@ public sealed class PrometheusServer : IAsyncDisposable
         Assert.Skip("PNX_TEST_PROMETHEUS_BIN is not set; run scripts/test.sh.");
     }
 
-    public static async Task<PrometheusServer> StartAsync(PnxApp target, string? bearerToken = null)
+    /// <param name="port">Where it listens; by default a free port. A server that queries it was told the port before it started.</param>
+    public static async Task<PrometheusServer> StartAsync(PnxApp target, string? bearerToken = null, int? port = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "pnx-tests", "prometheus-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(dir);
@@ -48,7 +49,7 @@ public sealed class PrometheusServer : IAsyncDisposable
                 metrics_path: /metrics{{authorization}}
                 static_configs: [ { targets: ["{{target.BaseAddress.Authority}}"] } ]
             """);
-        var port = FreePort();
+        port ??= FreePort();
         var process = Process.Start(new ProcessStartInfo(Binary!)
         {
             ArgumentList =
@@ -118,7 +119,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -19,6 +19,8 @@ public sealed class ConfigurationErrorTests
     [InlineData("PNX_ENGINE__PUBLISH_ADDRESS", "everywhere", "is not an IP address")]
     [InlineData("PNX_TRUSTED_PROXIES__0", "proxy.internal", "is not an IP address")]
     [InlineData("PNX_PUBLIC_URL", "nexus.example.com", "must be an absolute http(s) URL")]
+    [InlineData("PNX_PROMETHEUS_URL", "prometheus:9090", "must be an absolute http(s) URL")]
+    [InlineData("PNX_PROMETHEUS_URL", "/prometheus", "must be an absolute http(s) URL")]
     [InlineData("PNX_BOOTSTRAP_ADMIN_PASSWORD", "short", "must be at least 10 characters long")]
     [InlineData("PNX_LOG_FORMAT", "xml", "use text or json")]
     [InlineData("PNX_REALTIME__SEND_QUEUE_LIMIT", "1", "must be between 16 and 1000000")]

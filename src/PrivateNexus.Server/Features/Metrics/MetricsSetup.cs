@@ -29,6 +29,26 @@ public static class MetricsSetup
         return services;
     }
 
+    /// <summary>
+    /// Reading metrics back from Prometheus (<c>Service.metrics</c>, <c>Client.usage</c>). Short
+    /// deadlines: a slow Prometheus costs a metrics panel an error, never a stuck request.
+    /// </summary>
+    public static IServiceCollection AddServiceMetrics(this IServiceCollection services)
+    {
+        services.AddMemoryCache();
+        services.AddScoped<ServiceMetricsService>();
+        services.AddHttpClient<PrometheusClient>(PrometheusClient.HttpClientName)
+            .AddStandardResilienceHandler(o =>
+            {
+                o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(5);
+                o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2);
+                o.Retry.MaxRetryAttempts = 2;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
+            });
+        return services;
+    }
+
     /// <summary>HTTP request counts and durations by route; right after routing, so refused requests count too.</summary>
     public static WebApplication UsePnxHttpMetrics(this WebApplication app)
     {

@@ -22,6 +22,9 @@ public sealed class ClientType : ObjectGraphType<Client>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("imagePolicy")
             .Description("Image patterns this client may deploy ('*' matches anything).")
             .Resolve(c => c.Source.ImagePolicy);
+        Field<ClientUsageType>("usage")
+            .Description("What it uses now, next to quota: services from the database, cpu and memory from Prometheus.")
+            .ResolveAsync(async c => await c.Svc<Features.Metrics.ServiceMetricsService>().UsageAsync(c.Source.Id, c.CancellationToken));
         Field(c => c.CreatedAt);
         Field(c => c.UpdatedAt);
         Field(c => c.Version).Description("Pass as expectedVersion to update only what you have seen.");

@@ -50,6 +50,9 @@ public sealed class NodeType : ObjectGraphType<Node>
         Field<NonNullGraphType<IntGraphType>>("containers")
             .Description("Our containers on this node.")
             .Resolve(c => c.Svc<StateMirror>().Node(c.Source.Id).Containers.Count);
+        Field<NodeUsageType>("usage")
+            .Description("Containers from the mirror; cpu and memory now from Prometheus.")
+            .ResolveAsync(async c => await c.Svc<Features.Metrics.ServiceMetricsService>().NodeUsageAsync(c.Source.Id, c.CancellationToken));
         Field(n => n.CreatedAt);
         Field(n => n.UpdatedAt);
         Field(n => n.Version);

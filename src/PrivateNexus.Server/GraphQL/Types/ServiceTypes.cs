@@ -48,6 +48,12 @@ public sealed class ServiceType : ObjectGraphType<Service>
             .Argument<IntGraphType>("first", a => a.DefaultValue = 20)
             .Argument<StringGraphType>("after")
             .ResolveAsync(async c => (await c.Svc<DeploymentService>().ForServiceAsync(c.Source.Id, c.GetPage(), c.CancellationToken)).ToConnection());
+        Field<ServiceMetricsType>("metrics")
+            .Description("CPU, memory and network over time, from Prometheus; null with METRICS_UNAVAILABLE when it is not configured or cannot answer.")
+            .Argument<NonNullGraphType<StringGraphType>>("range", a => { a.DefaultValue = "1h"; a.Description = "How far back from now: 90s, 15m, 1h, 7d; at most 30d."; })
+            .Argument<StringGraphType>("step", a => a.Description = "Time between points (60s, 5m); at most 1100 points. Default: about 120 points.")
+            .ResolveAsync(async c => await c.Svc<Features.Metrics.ServiceMetricsService>().ForServiceAsync(
+                c.Source, c.GetArgument<string>("range"), c.GetArgument<string?>("step"), c.CancellationToken));
         Field(s => s.CreatedAt);
         Field(s => s.UpdatedAt);
         Field<NonNullGraphType<ConnectionType<ServiceRevisionType>>>("revisions")

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using PrivateNexus.Tests.Infrastructure;
+
+namespace PrivateNexus.Tests.Metrics;
+
+/// <summary>
+/// A stand-in for Prometheus' HTTP API that records every query the server sends and answers as
+/// told: a fixed value, an error, or a dropped connection. For what the server asks and how it
+/// copes; the real thing is in <see cref="ServiceMetricsPrometheusTests"/>.
+/// </summary>
+public sealed class FakePrometheus : IAsyncDisposable
+{
+    public enum Mode
+    {
+        Answer,
+        Error,
+        Drop,
+    }
+
+    private readonly WebApplication _app;
+
+    private FakePrometheus(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<string> Queries { get; } = new();
+
+    public Mode Behaviour { get; set; } = Mode.Answer;
+
+    public double Value { get; set; } = 0.25;
+
+    public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public static async Task<FakePrometheus> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var fake = new FakePrometheus(app);
+        app.MapGet("/api/v1/{kind}", (string kind, HttpContext context) => fake.Answer(kind, context));
+        await app.StartAsync();
+        return fake;
+    }
+
+    private IResult Answer(string kind, HttpContext context)
+    {
+        Queries.Enqueue(context.Request.Query["query"].ToString());
+        var value = Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        switch (Behaviour)
+        {
+            case Mode.Drop:
+                context.Abort();
+                return Results.Empty;
+            case Mode.Error:
+                return Results.Text("""{"status":"error","errorType":"bad_data","error":"boom"}""", "application/json", statusCode: 400);
+        }
+
+        return kind == "query"
+            ? Results.Text($$$"""{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"{{{value}}}"]}]}}""", "application/json")
+            : Results.Text($$$"""{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1700000000,"{{{value}}}"],[1700000060,"NaN"]]}]}}""", "application/json");
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+/// <summary>A server whose <c>PNX_PROMETHEUS_URL</c> is a <see cref="FakePrometheus"/>.</summary>
+public sealed class FakePrometheusApp : PnxApp
+{
+    public FakePrometheus Prometheus { get; private set; } = null!;
+
+    public override string Provider => "sqlite";
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Pnx:PrometheusUrl"] = Prometheus.Address.ToString(),
+    };
+
+    public override async ValueTask InitializeAsync()
+    {
+        Prometheus = await FakePrometheus.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Prometheus.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
+}
