@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using PrivateNexus.Tests.Infrastructure;
 
@@ -14,20 +11,18 @@ namespace PrivateNexus.Tests.Realtime;
 public sealed class ReplicaPair : IAsyncLifetime
 {
     private readonly string _database = "pnx_pair_" + Guid.NewGuid().ToString("N")[..12];
-    private readonly string _redisDir = Path.Combine(Path.GetTempPath(), "pnx-tests", "redis-" + Guid.NewGuid().ToString("N")[..8]);
-    private Process? _redis;
+    private readonly PrivateRedis _redis = new();
 
     public Replica A { get; private set; } = null!;
 
     public Replica B { get; private set; } = null!;
 
-    public int RedisPort { get; } = FreePort();
 
     public bool Available { get; private set; }
 
     public async ValueTask InitializeAsync()
     {
-        if (PostgresApp.AdminConnectionString is null || Environment.GetEnvironmentVariable("PNX_TEST_REDIS_SERVER") is null)
+        if (PostgresApp.AdminConnectionString is null || PrivateRedis.ServerBinary is null)
         {
             return;
         }
@@ -43,9 +38,9 @@ public sealed class ReplicaPair : IAsyncLifetime
         var connection = new NpgsqlConnectionStringBuilder(PostgresApp.AdminConnectionString) { Database = _database }.ConnectionString;
 
         // One after the other: the first migrates and bootstraps, the second finds it done.
-        A = new Replica(connection, $"redis://127.0.0.1:{RedisPort}");
+        A = new Replica(connection, _redis.Url);
         await A.InitializeAsync();
-        B = new Replica(connection, $"redis://127.0.0.1:{RedisPort}");
+        B = new Replica(connection, _redis.Url);
         await B.InitializeAsync();
         Available = true;
     }
@@ -63,7 +58,7 @@ public sealed class ReplicaPair : IAsyncLifetime
             await drop.ExecuteNonQueryAsync();
         }
 
-        StopRedis();
+        _redis.Dispose();
     }
 
     public void RequireAvailable()
@@ -77,54 +72,10 @@ public sealed class ReplicaPair : IAsyncLifetime
         Assert.Skip("PostgreSQL and Redis are not provided; run scripts/test.sh.");
     }
 
-    /// <summary>Starts (or restarts, on the same port) this fixture's Redis and waits until it answers.</summary>
-    public async Task StartRedisAsync()
-    {
-        Directory.CreateDirectory(_redisDir);
-        _redis = Process.Start(new ProcessStartInfo(Environment.GetEnvironmentVariable("PNX_TEST_REDIS_SERVER")!)
-        {
-            ArgumentList = { "--port", RedisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _redisDir },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, RedisPort);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
+    /// <summary>Starts (or restarts, on the same port) this fixture's Redis.</summary>
+    public Task StartRedisAsync() => _redis.StartAsync();
 
-        throw new InvalidOperationException($"redis-server did not listen on {RedisPort}");
-    }
-
-    public void StopRedis()
-    {
-        if (_redis is { HasExited: false })
-        {
-            _redis.Kill(entireProcessTree: true);
-            _redis.WaitForExit(10_000);
-        }
-
-        _redis?.Dispose();
-        _redis = null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public void StopRedis() => _redis.Stop();
 
     /// <summary>One replica: PostgreSQL (shared), keys in the database, Redis for the bus.</summary>
     public sealed class Replica(string connectionString, string redisUrl) : PnxApp

@@ -167,22 +167,21 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
 /// <summary>A server configured with a Redis that is not there (yet).</summary>
 public sealed class RedisLaterApp : PnxApp
 {
-    public int RedisPort { get; } = FreePort();
+    public PrivateRedis Redis { get; } = new();
 
     public override string Provider => "sqlite";
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Pnx:RedisUrl"] = $"redis://127.0.0.1:{RedisPort}",
+        ["Pnx:RedisUrl"] = Redis.Url,
     };
 
     public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
 
-    private static int FreePort()
+    public override async ValueTask DisposeAsync()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        await base.DisposeAsync();
+        Redis.Dispose();
     }
 }
 
@@ -205,29 +204,15 @@ public sealed class RedisLaterTests(RedisLaterApp app) : IClassFixture<RedisLate
         var seen = await WebSocketProtocolTests.NextUntilAsync(ws, "a", e => e["targetId"]?.GetValue<string>() == clientId);
         Assert.Equal("client.create", seen["action"]!.GetValue<string>());
 
-        var server = Environment.GetEnvironmentVariable("PNX_TEST_REDIS_SERVER");
-        if (server is null)
+        if (PrivateRedis.ServerBinary is null)
         {
             Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, "PNX_TEST_REDIS_SERVER must be set in CI.");
             Assert.Skip("No redis-server; run scripts/test.sh.");
         }
 
-        using var redis = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(server)
-        {
-            ArgumentList = { "--port", app.RedisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        try
-        {
-            Assert.True(await Eventually.TrueAsync(
-                async () => await http.GetStringAsync("/readyz", TestContext.Current.CancellationToken) == "Healthy",
-                TimeSpan.FromSeconds(30)));
-        }
-        finally
-        {
-            redis.Kill(entireProcessTree: true);
-            await redis.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
+        await app.Redis.StartAsync();
+        Assert.True(await Eventually.TrueAsync(
+            async () => await http.GetStringAsync("/readyz", TestContext.Current.CancellationToken) == "Healthy",
+            TimeSpan.FromSeconds(30)));
     }
 }

@@ -17,6 +17,33 @@ public sealed record AuditFilter(
 /// <summary>Reading the audit trail: admins see everything, client owners their own client's events.</summary>
 public sealed class AuditQueryService(PnxDbContext db, Rulebook rules)
 {
+    /// <summary>
+    /// The clients whose audit events the caller may read: null for all (platform auditors, or the one
+    /// client asked for). Refuses (audited) a client the caller may not read, or a caller who may read none.
+    /// </summary>
+    private async Task<IReadOnlySet<Guid>?> VisibleClientsAsync(Guid? clientId, CancellationToken cancellationToken)
+    {
+        var actor = await rules.RequireAuthenticatedAsync(cancellationToken);
+        if (clientId is { } client)
+        {
+            await rules.RequireClientAsync(client, Permission.AuditRead, new("audit", null, client), "Client", cancellationToken);
+            return null;
+        }
+
+        if (Rulebook.AllowsPlatform(actor, Permission.PlatformAuditRead))
+        {
+            return null;
+        }
+
+        var visible = await rules.ClientsAllowingAsync(Permission.AuditRead, cancellationToken) ?? new HashSet<Guid>();
+        if (visible.Count == 0)
+        {
+            await rules.RequirePlatformAsync(Permission.PlatformAuditRead, new("audit", null, null), cancellationToken);
+        }
+
+        return visible;
+    }
+
     /// <summary>Whether the actor may read audit events of this client (null: platform events).</summary>
     public static bool MayRead(Actor actor, Guid? clientId) =>
         Rulebook.AllowsPlatform(actor, Permission.PlatformAuditRead)
@@ -30,23 +57,19 @@ public sealed class AuditQueryService(PnxDbContext db, Rulebook rules)
         return entry is not null && MayRead(actor, entry.ClientId) ? entry : null;
     }
 
+    /// <summary>Checks a subscription to new audit events (of one client, or all the caller may read), as listing them is checked.</summary>
+    public Task AuthorizeWatchAsync(Guid? clientId, CancellationToken cancellationToken) => VisibleClientsAsync(clientId, cancellationToken);
+
     public async Task<Page<AuditEvent>> ListAsync(AuditFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
-        var actor = await rules.RequireAuthenticatedAsync(cancellationToken);
         var query = db.AuditEvents.AsNoTracking();
         if (filter.ClientId is { } clientId)
         {
-            await rules.RequireClientAsync(clientId, Permission.AuditRead, new("audit", null, clientId), "Client", cancellationToken);
+            await VisibleClientsAsync(clientId, cancellationToken);
             query = query.Where(a => a.ClientId == clientId);
         }
-        else if (!Rulebook.AllowsPlatform(actor, Permission.PlatformAuditRead))
+        else if (await VisibleClientsAsync(null, cancellationToken) is { } visible)
         {
-            var visible = await rules.ClientsAllowingAsync(Permission.AuditRead, cancellationToken) ?? new HashSet<Guid>();
-            if (visible.Count == 0)
-            {
-                await rules.RequirePlatformAsync(Permission.PlatformAuditRead, new("audit", null, null), cancellationToken);
-            }
-
             query = query.Where(a => a.ClientId != null && visible.Contains(a.ClientId.Value));
         }
 

@@ -22,7 +22,7 @@ public sealed class DeploymentService(PnxDbContext db, Rulebook rules, TimeProvi
     {
         var actor = await rules.ActorAsync(cancellationToken);
         var deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
-        return deployment is not null && Rulebook.Allows(actor, Permission.ServiceRead, deployment.ClientId) ? deployment : null;
+        return deployment is not null && ServiceManager.MayRead(actor, deployment.ClientId) ? deployment : null;
     }
 
     /// <summary>Newest first. The caller has already been allowed to read the service.</summary>

@@ -46,11 +46,27 @@ public sealed class NodeService(
         return await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, cancellationToken) ?? throw DomainException.NotFound("Node");
     }
 
+    /// <summary>Whether the actor may see nodes (checked again for every pushed event).</summary>
+    public static bool MayRead(Actor actor) => Rulebook.AllowsPlatform(actor, Permission.NodeRead);
+
+    /// <summary>Checks a subscription to node changes (one node, or all), as reading nodes is checked.</summary>
+    public async Task AuthorizeWatchAsync(Guid? nodeId, CancellationToken cancellationToken)
+    {
+        if (nodeId is { } id)
+        {
+            await GetAsync(id, cancellationToken);
+        }
+        else
+        {
+            await rules.RequirePlatformAsync(Permission.NodeRead, new("node", null, null), cancellationToken);
+        }
+    }
+
     /// <summary>For pushed events: the node if the caller may see nodes now, else null (nothing audited).</summary>
     public async Task<Node?> FindVisibleAsync(Guid id, CancellationToken cancellationToken)
     {
         var actor = await rules.ActorAsync(cancellationToken);
-        return Rulebook.AllowsPlatform(actor, Permission.NodeRead)
+        return MayRead(actor)
             ? await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, cancellationToken)
             : null;
     }

@@ -115,6 +115,31 @@ public sealed class ServiceManager(
         return service ?? throw DomainException.NotFound("Service");
     }
 
+    /// <summary>Whether the actor may read this client's services (checked again for every pushed event).</summary>
+    public static bool MayRead(Actor actor, Guid clientId) => Rulebook.Allows(actor, Permission.ServiceRead, clientId);
+
+    /// <summary>
+    /// Checks a subscription to service changes — one service, one client's, or all the caller may read —
+    /// as reading them is checked (refusals audited). Returns the client the subscription is narrowed to.
+    /// </summary>
+    public async Task<Guid?> AuthorizeWatchAsync(Guid? clientId, Guid? serviceId, CancellationToken cancellationToken)
+    {
+        if (serviceId is { } id)
+        {
+            var service = await GetAsync(id, cancellationToken);
+            return clientId is { } asked && asked != service.ClientId ? throw DomainException.NotFound("Service") : service.ClientId;
+        }
+
+        if (clientId is { } client)
+        {
+            await rules.RequireClientAsync(client, Permission.ServiceRead, new("service", null, client), "Client", cancellationToken);
+            return client;
+        }
+
+        await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
+        return null;
+    }
+
     /// <summary>
     /// For pushed events: the service if the caller may read it now, else null. A push is not a
     /// request, so there is nothing to refuse or audit — the subscriber simply is not told.
@@ -123,7 +148,7 @@ public sealed class ServiceManager(
     {
         var actor = await rules.ActorAsync(cancellationToken);
         var service = await ServicesWithClient.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
-        return service is not null && Rulebook.Allows(actor, Permission.ServiceRead, service.ClientId) ? service : null;
+        return service is not null && MayRead(actor, service.ClientId) ? service : null;
     }
 
     public async Task<Page<ServiceRevision>> RevisionsAsync(Guid serviceId, PageRequest page, CancellationToken cancellationToken)

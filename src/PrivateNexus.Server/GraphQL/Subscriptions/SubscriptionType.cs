@@ -13,7 +13,7 @@ namespace PrivateNexus.Server.GraphQL.Subscriptions;
 /// <summary>
 /// Real-time side, over WebSocket (graphql-transport-ws). Subscribing is a request like any other:
 /// the feature services check it (and audit a refusal). Every event is then checked again, silently,
-/// when it is delivered.
+/// when it is delivered, by the same services' rules. Resolvers only wire the two together.
 /// </summary>
 public sealed class SubscriptionType : ObjectGraphType
 {
@@ -27,26 +27,12 @@ public sealed class SubscriptionType : ObjectGraphType
             .Argument<IdGraphType>("serviceId")
             .ResolveStreamAsync(async c =>
             {
-                var clientId = c.GetOptionalId("clientId");
                 var serviceId = c.GetOptionalId("serviceId");
-                if (serviceId is { } id)
-                {
-                    var service = await c.Svc<ServiceManager>().GetAsync(id, c.CancellationToken);
-                    clientId ??= service.ClientId;
-                }
-                else if (clientId is { } client)
-                {
-                    await c.Svc<Rulebook>().RequireClientAsync(client, Permission.ServiceRead, new("service", null, client), "Client", c.CancellationToken);
-                }
-                else
-                {
-                    await c.Svc<Rulebook>().ClientsAllowingAsync(Permission.ServiceRead, c.CancellationToken);
-                }
-
+                var clientId = await c.Svc<ServiceManager>().AuthorizeWatchAsync(c.GetOptionalId("clientId"), serviceId, c.CancellationToken);
                 return c.Svc<EventStreams>().Create(c, new EventFeed<ServiceChanged>(
                     "serviceStatusChanged",
                     e => (clientId is null || e.ClientId == clientId) && (serviceId is null || e.ServiceId == serviceId),
-                    (actor, e) => Rulebook.Allows(actor, Permission.ServiceRead, e.ClientId),
+                    (actor, e) => ServiceManager.MayRead(actor, e.ClientId),
                     async (services, e, ct) => e.Removed
                         ? new ServiceEvent(ServiceEventKind.Removed, e.ServiceId, e.ClientId, null)
                         : await services.GetRequiredService<ServiceManager>().FindVisibleAsync(e.ServiceId, ct) is { } service
@@ -66,7 +52,7 @@ public sealed class SubscriptionType : ObjectGraphType
                     new EventFeed<DeploymentChanged>(
                         "deploymentProgress",
                         e => e.DeploymentId == deployment.Id,
-                        (actor, e) => Rulebook.Allows(actor, Permission.ServiceRead, e.ClientId),
+                        (actor, e) => ServiceManager.MayRead(actor, e.ClientId),
                         async (services, e, ct) => await services.GetRequiredService<DeploymentService>().FindVisibleAsync(e.DeploymentId, ct),
                         CoalesceKey: e => e.DeploymentId,
                         IsLast: payload => payload is Deployment { Status: not (DeploymentStatus.Pending or DeploymentStatus.InProgress) }),
@@ -79,19 +65,12 @@ public sealed class SubscriptionType : ObjectGraphType
             .ResolveStreamAsync(async c =>
             {
                 var nodeId = c.GetOptionalId("nodeId");
-                if (nodeId is { } id)
-                {
-                    await c.Svc<NodeService>().GetAsync(id, c.CancellationToken);
-                }
-                else
-                {
-                    await c.Svc<Rulebook>().RequirePlatformAsync(Permission.NodeRead, new("node", null, null), c.CancellationToken);
-                }
+                await c.Svc<NodeService>().AuthorizeWatchAsync(nodeId, c.CancellationToken);
 
                 return c.Svc<EventStreams>().Create(c, new EventFeed<NodeChanged>(
                     "nodeStatusChanged",
                     e => nodeId is null || e.NodeId == nodeId,
-                    (actor, _) => Rulebook.AllowsPlatform(actor, Permission.NodeRead),
+                    (actor, _) => NodeService.MayRead(actor),
                     async (services, e, ct) => await services.GetRequiredService<NodeService>().FindVisibleAsync(e.NodeId, ct),
                     CoalesceKey: e => e.NodeId));
             });
@@ -115,17 +94,7 @@ public sealed class SubscriptionType : ObjectGraphType
             .ResolveStreamAsync(async c =>
             {
                 var clientId = c.GetOptionalId("clientId");
-                var rules = c.Svc<Rulebook>();
-                var actor = await rules.RequireAuthenticatedAsync(c.CancellationToken);
-                if (clientId is { } client)
-                {
-                    await rules.RequireClientAsync(client, Permission.AuditRead, new("audit", null, client), "Client", c.CancellationToken);
-                }
-                else if (!Rulebook.AllowsPlatform(actor, Permission.PlatformAuditRead)
-                    && (await rules.ClientsAllowingAsync(Permission.AuditRead, c.CancellationToken))?.Count is null or 0)
-                {
-                    await rules.RequirePlatformAsync(Permission.PlatformAuditRead, new("audit", null, null), c.CancellationToken);
-                }
+                await c.Svc<AuditQueryService>().AuthorizeWatchAsync(clientId, c.CancellationToken);
 
                 return c.Svc<EventStreams>().Create(c, new EventFeed<AuditEventAdded>(
                     "auditEventAdded",
