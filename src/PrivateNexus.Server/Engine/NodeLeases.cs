@@ -22,9 +22,6 @@ public sealed class NodeLeases(IServiceProvider services, ILogger<NodeLeases> lo
 
     private RedisConnection? Redis => services.GetService<RedisConnection>();
 
-    /// <summary>This replica's identity in the leases (shown to operators in logs).</summary>
-    public string Holder => _me;
-
     /// <summary>Whether this replica may converge the node now. The first question about a node enlists it.</summary>
     public bool Holds(Guid nodeId)
     {
@@ -55,7 +52,7 @@ public sealed class NodeLeases(IServiceProvider services, ILogger<NodeLeases> lo
                     : await db.LockTakeAsync(key, _me, Ttl);
                 if (held != _held[nodeId])
                 {
-                    logger.LogInformation("{Action} the lease of node {Node}", held ? "Took" : "Lost", nodeId);
+                    logger.LogInformation("{Holder} {Action} the lease of node {Node}", _me, held ? "took" : "lost", nodeId);
                 }
 
                 _held[nodeId] = held;

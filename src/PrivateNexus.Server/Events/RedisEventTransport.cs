@@ -75,6 +75,13 @@ public sealed class RedisEventTransport(RedisConnection redis, ILogger<RedisEven
 
     public void Send(PnxEvent message)
     {
+        // Fire-and-forget publishes are dropped silently while disconnected: count them here instead.
+        if (!redis.IsConnected)
+        {
+            Interlocked.Increment(ref _sendFailures);
+            return;
+        }
+
         try
         {
             var payload = JsonSerializer.SerializeToUtf8Bytes(new Envelope(_origin, message), JsonOptions);

@@ -65,6 +65,12 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
             var during = await adminA.CreateClientAsync(Unique("no-redis"));
             var local = await WebSocketProtocolTests.NextUntilAsync(onA, "a", e => e["targetId"]?.GetValue<string>() == during);
             Assert.Equal("client.create", local["action"]!.GetValue<string>());
+
+            // What B missed is counted where operators look.
+            using var http = pair.A.Http();
+            var metrics = await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+            var failures = metrics.Split('\n').Single(l => l.StartsWith("pnx_events_redis_send_failures_total ", StringComparison.Ordinal));
+            Assert.True(double.Parse(failures.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0, failures);
         }
         finally
         {
@@ -105,6 +111,8 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
     {
         pair.RequireAvailable();
 
+        await BothConnectedAsync();
+
         // Two limiters as two replicas build them, on the pair's Redis: together they allow 5, not 10.
         var key = "test:" + Guid.NewGuid().ToString("N");
         var granted = 0;
@@ -126,6 +134,7 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
     public async Task Exactly_one_replica_holds_a_node_lease_and_the_other_takes_over_when_it_lets_go()
     {
         pair.RequireAvailable();
+        await BothConnectedAsync();
         var leasesA = pair.A.Services.GetRequiredService<PrivateNexus.Server.Engine.NodeLeases>();
         var leasesB = pair.B.Services.GetRequiredService<PrivateNexus.Server.Engine.NodeLeases>();
         var node = Guid.NewGuid();
@@ -146,6 +155,10 @@ public sealed class ReplicaTests(ReplicaPair pair) : IClassFixture<ReplicaPair>
         await other.RefreshAsync();
         Assert.True(other.Holds(node));
     }
+
+    /// <summary>Another test of this class stops Redis for a while: tests that need it start from both replicas connected.</summary>
+    private async Task BothConnectedAsync() =>
+        Assert.True(await Eventually.TrueAsync(async () => await ReadyAsync(pair.A) == "Healthy" && await ReadyAsync(pair.B) == "Healthy", TimeSpan.FromSeconds(30)));
 
     private static async Task<string> ReadyAsync(PnxApp app)
     {

@@ -50,6 +50,8 @@ public sealed class ServerMetrics
         var dropped = factory.CreateCounter("pnx_events_dropped_total", "Events a subscription could not take (queue full; the subscription ended).");
         var subscriptions = factory.CreateGauge("pnx_event_subscriptions", "Subscriptions on the bus now.");
         var connections = factory.CreateGauge("pnx_websocket_connections", "Open GraphQL WebSocket connections on this replica.");
+        var redisFailures = factory.CreateCounter(
+            "pnx_events_redis_send_failures_total", "Cluster events this replica could not hand to Redis (Redis down): other replicas missed them.");
         registry.AddBeforeCollectCallback(() =>
         {
             published.IncTo(bus.Published);
@@ -57,6 +59,10 @@ public sealed class ServerMetrics
             dropped.IncTo(bus.Dropped);
             subscriptions.Set(bus.SubscriptionCount);
             connections.Set(sockets.Count);
+            if (bus.Transport is RedisEventTransport redis)
+            {
+                redisFailures.IncTo(redis.SendFailures);
+            }
         });
     }
 
