@@ -45,6 +45,8 @@ public abstract class PnxDbContext(DbContextOptions options)
 
     public DbSet<Setting> Settings => Set<Setting>();
 
+    public DbSet<ChangeStamp> ChangeStamps => Set<ChangeStamp>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -99,6 +101,12 @@ public abstract class PnxDbContext(DbContextOptions options)
             b.Property(s => s.Name).HasMaxLength(63);
             b.HasIndex(s => new { s.ClientId, s.Name }).IsUnique();
             b.HasIndex(s => s.NodeId);
+
+            // Lists page in these orders (name by default): with an index the database reads just the
+            // page's rows instead of sorting every service on every request.
+            b.HasIndex(s => new { s.Name, s.Id });
+            b.HasIndex(s => new { s.CreatedAt, s.Id });
+            b.HasIndex(s => new { s.UpdatedAt, s.Id });
             b.Property(s => s.Image).HasMaxLength(500);
             b.Property(s => s.DesiredState).HasConversion<string>().HasMaxLength(16);
             b.Ignore(s => s.Spec);
@@ -175,6 +183,13 @@ public abstract class PnxDbContext(DbContextOptions options)
         {
             b.HasKey(s => s.Key);
             b.Property(s => s.Key).HasMaxLength(100);
+        });
+
+        builder.Entity<ChangeStamp>(b =>
+        {
+            b.HasKey(s => s.Name);
+            b.Property(s => s.Name).HasMaxLength(50);
+            b.HasData(new ChangeStamp { Name = Data.ChangeStamps.Services, Value = 0 });
         });
     }
 

@@ -12,6 +12,16 @@ public sealed class SqlitePnxDbContext(DbContextOptions<SqlitePnxDbContext> opti
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        // These tables carry AFTER triggers that bump a change stamp (see ChangeStamp); SQLite's
+        // RETURNING clause cannot be used on such tables, so EF saves them the older way.
+        builder.Entity<Features.Services.Service>().ToTable(t => t.UseSqlReturningClause(false));
+        builder.Entity<Features.Clients.Client>().ToTable(t => t.UseSqlReturningClause(false));
+    }
 }
 
 /// <summary>PostgreSQL flavour: its own migrations under Data/Migrations/Postgres.</summary>

@@ -13,7 +13,8 @@ public sealed class StateMirror
 
     // Per node: its containers grouped by service, rebuilt on write (a few a second) so reads of a
     // page of services never scan all of a node's containers per service.
-    private readonly ConcurrentDictionary<Guid, ILookup<Guid, ContainerState>> _byService = new();
+    // Neither the dictionaries nor their arrays change once published: readers share them without a copy.
+    private readonly ConcurrentDictionary<Guid, Dictionary<Guid, ContainerState[]>> _byService = new();
     private readonly Lock _gate = new();
 
     /// <summary>Raised after a node's snapshot changed (the event bus will fan this out).</summary>
@@ -25,7 +26,7 @@ public sealed class StateMirror
     public NodeSnapshot Node(Guid nodeId) => _nodes.GetValueOrDefault(nodeId) ?? NodeSnapshot.Empty(nodeId);
 
     public IReadOnlyList<ContainerState> ContainersOf(Guid nodeId, Guid serviceId) =>
-        _byService.TryGetValue(nodeId, out var index) ? [.. index[serviceId]] : [];
+        _byService.TryGetValue(nodeId, out var index) && index.TryGetValue(serviceId, out var containers) ? containers : [];
 
     /// <summary>A container's latest resource sample; container ids are unique across engines, and nodes are few.</summary>
     public ContainerStats? StatsOf(string containerId)
@@ -54,7 +55,8 @@ public sealed class StateMirror
             {
                 _byService[nodeId] = after.Containers.Values
                     .OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)
-                    .ToLookup(c => c.ServiceId);
+                    .GroupBy(c => c.ServiceId)
+                    .ToDictionary(g => g.Key, g => g.ToArray());
             }
         }
 

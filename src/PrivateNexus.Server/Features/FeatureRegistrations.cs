@@ -23,7 +23,7 @@ public static class FeatureRegistrations
     public static IServiceCollection AddNodes(this IServiceCollection services) => services.AddScoped<NodeService>();
 
     public static IServiceCollection AddServices(this IServiceCollection services) =>
-        services.AddScoped<ServiceManager>().AddScoped<SpecValidator>().AddSingleton<ServiceRuntime>().AddScoped<Deployments.DeploymentService>();
+        services.AddScoped<ServiceManager>().AddScoped<SpecValidator>().AddSingleton<ServiceRuntime>().AddSingleton<ServiceListCache>().AddScoped<Deployments.DeploymentService>();
 
     public static IServiceCollection AddApiTokens(this IServiceCollection services) => services.AddScoped<ApiTokenService>();
 

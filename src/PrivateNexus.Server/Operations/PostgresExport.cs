@@ -57,6 +57,13 @@ internal static class PostgresExport
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var table in tables)
         {
+            // The migrations just made this database, and seed some tables (e.g. ChangeStamps): the
+            // archive's rows replace those seeds. Dependents are still empty, principals go first.
+            await using (var clear = new NpgsqlCommand($"DELETE FROM {Quote(table.Name)}", connection, transaction))
+            {
+                await clear.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using (var writer = await connection.BeginTextImportAsync($"COPY {Quote(table.Name)} FROM STDIN", cancellationToken))
             using (var input = new StreamReader(Path.Combine(directory, table.File)))
             {

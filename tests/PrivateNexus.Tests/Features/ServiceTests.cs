@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using PrivateNexus.Server.Features.Services;
 using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Features;
@@ -227,6 +229,33 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
         var viewer = await App.MemberAsync(clientId, "VIEWER");
         var asViewer = (await viewer.DataAsync(List, new { c = clientId, s = "alph", d = (string?)null }))["services"]!;
         Assert.Null(Assert.Single(asViewer["edges"]!.AsArray())!["node"]!["node"]);
+    }
+
+    [Fact]
+    public async Task Lists_are_reused_only_while_the_database_says_nothing_they_show_changed()
+    {
+        var (admin, clientId) = await ClientAsync();
+        var name = Unique("listed");
+        await admin.CreateServiceAsync(clientId, name, AdminActions.DefaultSpec("registry.example/web:1"));
+        const string List = "query($c: ID!) { services(clientId: $c, first: 10) { edges { node { name image } } } }";
+        async Task<string> ImageAsync() =>
+            Assert.Single((await admin.DataAsync(List, new { c = clientId }))["services"]!["edges"]!.AsArray())!["node"]!["image"]!.GetValue<string>();
+        var cache = App.Services.GetRequiredService<ServiceListCache>();
+
+        Assert.Equal("registry.example/web:1", await ImageAsync());
+        var hits = cache.Hits;
+        Assert.Equal("registry.example/web:1", await ImageAsync());
+        Assert.Equal(hits + 1, cache.Hits);
+
+        // Written by someone else entirely (an operator's SQL): the next list reads it anyway.
+        await App.ExecuteOutsideServerAsync($"UPDATE \"Services\" SET \"Image\" = 'registry.example/by-sql:9' WHERE \"Name\" = '{name}'");
+        Assert.Equal("registry.example/by-sql:9", await ImageAsync());
+
+        // A client's status decides its services' live status: suspending it is a change of the list too.
+        var misses = cache.Misses;
+        await admin.DataAsync("mutation($id: ID!) { suspendClient(id: $id) { id } }", new { id = clientId });
+        await ImageAsync();
+        Assert.Equal(misses + 1, cache.Misses);
     }
 }
 

@@ -82,6 +82,13 @@ public abstract class PnxApp : IAsyncLifetime
     /// </summary>
     public abstract Task<string?> ReadStoredAsync(string table, string column, string id);
 
+    /// <summary>
+    /// Runs one statement straight on the database, as an operator's SQL session would: only to test
+    /// that the server notices changes it did not make itself, never to arrange a test's data.
+    /// (The plain SQLite and PostgreSQL hosts support it; special-purpose hosts need not.)
+    /// </summary>
+    public virtual Task ExecuteOutsideServerAsync(string sql) => throw new NotSupportedException();
+
     /// <summary>The server's own services: only for tests of a seam that HTTP cannot reach (e.g. a shared rate limiter), never to arrange or act.</summary>
     public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("The server has not started.");
 

@@ -19,6 +19,15 @@ public sealed class SqliteApp : PnxApp
         command.Parameters.AddWithValue("$id", id);
         return (await command.ExecuteScalarAsync())?.ToString();
     }
+
+    public override async Task ExecuteOutsideServerAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDir, "privatenexus.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
 }
 
 /// <summary>
@@ -80,6 +89,14 @@ public sealed class PostgresApp : PnxApp
         await using var command = new NpgsqlCommand($"SELECT \"{column}\"::text FROM \"{table}\" WHERE \"Id\" = @id", connection);
         command.Parameters.AddWithValue("id", Guid.Parse(id));
         return (await command.ExecuteScalarAsync())?.ToString();
+    }
+
+    public override async Task ExecuteOutsideServerAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Skips the calling test when no PostgreSQL was provided (scripts/test.sh always provides one).</summary>

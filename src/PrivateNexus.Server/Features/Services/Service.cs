@@ -13,7 +13,17 @@ public sealed class Service
 {
     private ServiceSpec? _spec;
 
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    private Guid _newId;
+
+    /// <summary>
+    /// A new service gets a time-ordered id when first asked; one read from the database is given
+    /// its stored id without minting one first (CreateVersion7 costs more than the rest of a row).
+    /// </summary>
+    public Guid Id
+    {
+        get => _newId == Guid.Empty ? _newId = Guid.CreateVersion7() : _newId;
+        set => _newId = value;
+    }
 
     public Guid ClientId { get; set; }
 
@@ -43,8 +53,15 @@ public sealed class Service
         {
             _spec = value;
             SpecJson = ServiceSpecJson.Write(value);
+            Replicas = value.Replicas;
         }
     }
+
+    /// <summary>
+    /// Copy of <c>Spec.Replicas</c>, kept by the <see cref="Spec"/> setter: a service's live status needs
+    /// it, and a page of a hundred statuses should not parse a hundred specs.
+    /// </summary>
+    public int Replicas { get; set; } = 1;
 
     /// <summary>Bumped by a restart request: containers of an older generation are replaced.</summary>
     public int RestartGeneration { get; set; }
@@ -58,8 +75,8 @@ public sealed class Service
     public Client? Client { get; set; }
 
     /// <summary>
-    /// Whether its client is suspended, when the service was read for a list with just that fact of its
-    /// client (not stored; lists skip loading whole client rows). Null when read otherwise: see <see cref="Client"/>.
+    /// Whether its client is suspended, set when the service was read for a list (not stored; lists
+    /// skip loading client rows). Null when read otherwise: see <see cref="Client"/>.
     /// </summary>
     public bool? ClientSuspended { get; set; }
 }
@@ -67,7 +84,17 @@ public sealed class Service
 /// <summary>Immutable history: one row per spec a service ever had.</summary>
 public sealed class ServiceRevision
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    private Guid _newId;
+
+    /// <summary>
+    /// A new service gets a time-ordered id when first asked; one read from the database is given
+    /// its stored id without minting one first (CreateVersion7 costs more than the rest of a row).
+    /// </summary>
+    public Guid Id
+    {
+        get => _newId == Guid.Empty ? _newId = Guid.CreateVersion7() : _newId;
+        set => _newId = value;
+    }
 
     public Guid ServiceId { get; set; }
 

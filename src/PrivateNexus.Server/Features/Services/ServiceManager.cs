@@ -23,6 +23,7 @@ public sealed class ServiceManager(
     IOptions<EngineOptions> engine,
     DeploymentService deployments,
     ServiceRuntime runtime,
+    ServiceListCache lists,
     TimeProvider time)
 {
     /// <summary>Services as read for callers: with their client, whose status (suspended) decides the live status.</summary>
@@ -31,6 +32,10 @@ public sealed class ServiceManager(
     /// <summary>A status filter reads this many services at most before filtering by live status.</summary>
     private const int MaxStatusFilterRows = 10_000;
 
+    /// <summary>
+    /// A page of the services the caller may read. The services may be shared with other requests
+    /// (see <see cref="ServiceListCache"/>): read them, never change them.
+    /// </summary>
     public async Task<Page<Service>> ListAsync(ServiceFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
@@ -70,30 +75,48 @@ public sealed class ServiceManager(
             (_, false) => query.OrderBy(s => s.Name).ThenBy(s => s.Id),
             (_, true) => query.OrderByDescending(s => s.Name).ThenBy(s => s.Id),
         };
-        // A list needs one fact of each service's client (suspended?), not the whole row: joined as one
-        // column, half the materialisation of an Include on a page of a hundred.
-        var rows = query.Select(s => new ListedService(s, s.Client!.Status == ClientStatus.Suspended));
+        // Who may see which clients is part of the key: one caller's cached page is never another's.
+        var audience = visible is null ? "*" : string.Join(',', visible.Order());
         if (filter.Status is not { } status)
         {
-            var listed = await rows.ToPageAsync(page, cancellationToken);
-            return new Page<Service>([.. listed.Items.Select(r => r.Service)], listed.Offset, listed.HasNextPage, listed.TotalCount);
+            return await lists.GetOrLoadAsync(db, (audience, filter, page), async () =>
+            {
+                var listed = await query.ToPageAsync(page, cancellationToken);
+                await MarkSuspendedAsync(listed.Items, cancellationToken);
+                return listed;
+            }, cancellationToken);
         }
 
         // Live status lives in the mirror, not the database: filter the (already narrowed) list in memory.
-        var all = await rows.Take(MaxStatusFilterRows).ToListAsync(cancellationToken);
-        return all.Select(r => r.Service).Where(s => runtime.Status(s) == status).ToList().ToPage(page);
+        var all = await lists.GetOrLoadAsync(db, (audience, filter with { Status = null }), async () =>
+        {
+            var rows = await query.Take(MaxStatusFilterRows).ToListAsync(cancellationToken);
+            await MarkSuspendedAsync(rows, cancellationToken);
+            return rows;
+        }, cancellationToken);
+        return all.Where(s => runtime.Status(s) == status).ToList().ToPage(page);
     }
 
-    /// <summary>A service read for a list, with whether its client is suspended (see <see cref="Service.ClientSuspended"/>).</summary>
-    private sealed class ListedService
+    /// <summary>
+    /// A list needs one fact of each service's client (suspended?), not its row. Suspended clients are
+    /// few, so one small query for their ids beats joining (or including) the client on every row of a
+    /// page — the busiest read of the dashboard.
+    /// </summary>
+    private async Task MarkSuspendedAsync(IReadOnlyCollection<Service> services, CancellationToken cancellationToken)
     {
-        public ListedService(Service service, bool clientSuspended)
+        if (services.Count == 0)
         {
-            service.ClientSuspended = clientSuspended;
-            Service = service;
+            return;
         }
 
-        public Service Service { get; }
+        var suspended = await db.Clients.AsNoTracking()
+            .Where(c => c.Status == ClientStatus.Suspended)
+            .Select(c => c.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var service in services)
+        {
+            service.ClientSuspended = suspended.Contains(service.ClientId);
+        }
     }
 
     /// <summary>All services of many clients in one query (nested <c>client.services</c>), readable ones only.</summary>
@@ -101,10 +124,11 @@ public sealed class ServiceManager(
     {
         var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
         var wanted = visible is null ? clientIds : clientIds.Where(visible.Contains).ToList();
-        var services = await ServicesWithClient.AsNoTracking()
+        var services = await db.Services.AsNoTracking()
             .Where(s => wanted.Contains(s.ClientId))
             .OrderBy(s => s.Name).ThenBy(s => s.Id)
             .ToListAsync(cancellationToken);
+        await MarkSuspendedAsync(services, cancellationToken);
         return services.ToLookup(s => s.ClientId);
     }
 

@@ -40,19 +40,32 @@ public sealed class ServiceRuntime(StateMirror mirror)
             return containers.Any(c => c.Running) ? ServiceStatus.Stopping : ServiceStatus.Stopped;
         }
 
-        var current = containers.Where(c => c.Revision == service.Revision && c.RestartGeneration == service.RestartGeneration).ToList();
         if (containers.Count == 0)
         {
             return ServiceStatus.Pending;
         }
 
-        var healthy = current.Count(c => c.Running && c.Health is null or "healthy");
-        if (healthy >= service.Spec.Replicas)
+        // One pass over the instances of the current revision and restart generation (status is read
+        // for every service of every page: no intermediate lists).
+        var healthy = 0;
+        var failing = false;
+        foreach (var c in containers)
+        {
+            if (c.Revision != service.Revision || c.RestartGeneration != service.RestartGeneration)
+            {
+                continue;
+            }
+
+            healthy += c.Running && c.Health is null or "healthy" ? 1 : 0;
+            failing |= c.State is "exited" or "dead" || c.Health == "unhealthy" || c.RestartCount > 3;
+        }
+
+        if (healthy >= service.Replicas)
         {
             return ServiceStatus.Running;
         }
 
-        return current.Any(c => c.State is "exited" or "dead" || c.Health == "unhealthy" || c.RestartCount > 3)
+        return failing
             ? ServiceStatus.Failing
             : ServiceStatus.Starting;
     }

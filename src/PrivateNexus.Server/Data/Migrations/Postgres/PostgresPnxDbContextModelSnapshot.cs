@@ -314,6 +314,27 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
                     b.ToTable("OpenIddictTokens", (string)null);
                 });
 
+            modelBuilder.Entity("PrivateNexus.Server.Data.ChangeStamp", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ChangeStamps");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "services",
+                            Value = 0L
+                        });
+                });
+
             modelBuilder.Entity("PrivateNexus.Server.Data.Setting", b =>
                 {
                     b.Property<string>("Key")
@@ -710,6 +731,9 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
                     b.Property<Guid>("NodeId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Replicas")
+                        .HasColumnType("integer");
+
                     b.Property<int>("RestartGeneration")
                         .HasColumnType("integer");
 
@@ -734,6 +758,12 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
 
                     b.HasIndex("ClientId", "Name")
                         .IsUnique();
+
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Name", "Id");
+
+                    b.HasIndex("UpdatedAt", "Id");
 
                     b.ToTable("Services");
                 });

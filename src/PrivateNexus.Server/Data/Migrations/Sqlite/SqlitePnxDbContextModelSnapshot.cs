@@ -305,6 +305,27 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                     b.ToTable("OpenIddictTokens", (string)null);
                 });
 
+            modelBuilder.Entity("PrivateNexus.Server.Data.ChangeStamp", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ChangeStamps");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "services",
+                            Value = 0L
+                        });
+                });
+
             modelBuilder.Entity("PrivateNexus.Server.Data.Setting", b =>
                 {
                     b.Property<string>("Key")
@@ -534,6 +555,8 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Clients");
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("PrivateNexus.Server.Features.Deployments.Deployment", b =>
@@ -701,6 +724,9 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                     b.Property<Guid>("NodeId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Replicas")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("RestartGeneration")
                         .HasColumnType("INTEGER");
 
@@ -726,7 +752,15 @@ namespace PrivateNexus.Server.Data.Migrations.Sqlite
                     b.HasIndex("ClientId", "Name")
                         .IsUnique();
 
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Name", "Id");
+
+                    b.HasIndex("UpdatedAt", "Id");
+
                     b.ToTable("Services");
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
                 });
 
             modelBuilder.Entity("PrivateNexus.Server.Features.Services.ServiceRevision", b =>

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using PrivateNexus.Server.Data;
+
+namespace PrivateNexus.Server.Features.Services;
+
+/// <summary>
+/// Service lists as last read from the database, reused for as long as the database says nothing
+/// they depend on has changed. Every list request still asks the database — for one number, the
+/// <see cref="ChangeStamps.Services"/> stamp that triggers bump in the same transaction as any
+/// change of a service or of a client's status, from any replica or any SQL session — so a list is
+/// never staler than a fresh read would be, with or without Redis. What it saves is reading and
+/// materialising a page of rows on the dashboard's busiest, mostly unchanging read.
+/// </summary>
+/// <remarks>
+/// Entries are keyed by the stamp plus everything the rows depend on (who may see which clients,
+/// the filter, the page); an entry of an older stamp is never hit again and ages out. The cached
+/// services are shared between requests: callers must treat them as read-only.
+/// </remarks>
+public sealed class ServiceListCache : IDisposable
+{
+    // Entries are pages of at most a hundred rows (or a status filter's bounded candidate list).
+    private const int MaxEntries = 256;
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+
+    private const string StampQuery = $"SELECT \"Value\" FROM \"ChangeStamps\" WHERE \"Name\" = '{ChangeStamps.Services}'";
+
+    private readonly MemoryCache _lists = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
+
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Lists served from the cache (the stamp had not moved).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Lists read from the database.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    public async Task<T> GetOrLoadAsync<T>(PnxDbContext db, object key, Func<Task<T>> load, CancellationToken cancellationToken)
+        where T : class
+    {
+        // Read before the rows: rows read after it are at least as new as the stamp they are filed under.
+        if (await ReadStampAsync(db, cancellationToken) is not { } stamp)
+        {
+            // No stamp row (removed by hand): nothing can say when a copy goes stale, so keep none.
+            Interlocked.Increment(ref _misses);
+            return await load();
+        }
+
+        var stamped = new StampedKey(stamp, key);
+        if (_lists.TryGetValue(stamped, out T? cached) && cached is not null)
+        {
+            Interlocked.Increment(ref _hits);
+            return cached;
+        }
+
+        Interlocked.Increment(ref _misses);
+        var loaded = await load();
+        _lists.Set(stamped, loaded, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+        return loaded;
+    }
+
+    public void Dispose() => _lists.Dispose();
+
+    /// <summary>
+    /// One primary-key read, as plain ADO.NET on the context's connection: the same SQL on both
+    /// providers, and a fraction of what EF's query pipeline costs for a single number.
+    /// </summary>
+    private static async Task<long?> ReadStampAsync(PnxDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = StampQuery;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull
+                ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+                : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private sealed record StampedKey(long Stamp, object Key);
+}
