@@ -90,17 +90,28 @@ public sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var result = await executer.ExecuteAsync(new ExecutionOptions
+        ExecutionResult result;
+        try
         {
-            Query = graphQLRequest.Query,
-            OperationName = graphQLRequest.OperationName,
-            Variables = graphQLRequest.Variables,
-            Extensions = graphQLRequest.Extensions,
-            RequestServices = context.RequestServices,
-            User = context.User,
-            UserContext = new Dictionary<string, object?> { [HttpGetRule.MethodKey] = request.Method },
-            CancellationToken = context.RequestAborted,
-        });
+            result = await executer.ExecuteAsync(new ExecutionOptions
+            {
+                Query = graphQLRequest.Query,
+                OperationName = graphQLRequest.OperationName,
+                Variables = graphQLRequest.Variables,
+                Extensions = graphQLRequest.Extensions,
+                RequestServices = context.RequestServices,
+                User = context.User,
+                UserContext = new Dictionary<string, object?> { [HttpGetRule.MethodKey] = request.Method },
+                CancellationToken = context.RequestAborted,
+            });
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller hung up mid-execution (GraphQL.NET rethrows the cancellation): not a server
+            // error, and nobody is left to answer. 499 is what proxies log for it.
+            context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            return;
+        }
 
         context.Response.StatusCode = StatusFor(result, mediaType);
         if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
