@@ -17,6 +17,7 @@
 #   MIRROR_CLIENTS=10 MIRROR_SERVICES=100  clients x services per client (one container each)
 #   MIRROR_P99_GOAL_MS=20                  the goal's p99 bound
 #   MIRROR_ONLINE_TIMEOUT=120              seconds to wait for the node to be ONLINE with every container
+#   MIRROR_EXTRA_ENV="K=V …"                extra environment for the server (runtime experiments, e.g. DOTNET_GCgen0size)
 #   MIRROR_PROFILE="a b"                   after the rounds, profile these targets with dotnet-trace (1 = mirror-services)
 #   BENCH_PROFILE_DURATION=20s             load applied while profiling
 #
@@ -75,7 +76,7 @@ sim() { curl -sS --max-time 10 --unix-socket "$SIM_SOCKET" "http://sim$1"; }
 # ------------------------------------------------------------------------------------------
 # PrivateNexus with its engine on (the node agents run), no local node.
 # ------------------------------------------------------------------------------------------
-PNX_EXTRA_ENV=(PNX_ENGINE__ENABLED=true PNX_ENGINE__REGISTER_LOCAL_NODE=false)
+PNX_EXTRA_ENV=(PNX_ENGINE__ENABLED=true PNX_ENGINE__REGISTER_LOCAL_NODE=false ${MIRROR_EXTRA_ENV:-})
 log "starting PrivateNexus on $PNX_BASE, pinned to core $SERVER_CPU (engine on, no local node)"
 start_privatenexus privatenexus "$PNX_PORT"
 PNX_PID=$LAUNCHED_PID
