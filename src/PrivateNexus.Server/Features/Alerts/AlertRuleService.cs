@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Common;
 using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Features.Audit;
-using PrivateNexus.Server.Authorization;
 
 namespace PrivateNexus.Server.Features.Alerts;
 
