@@ -52,6 +52,9 @@ public abstract class PnxApp : IAsyncLifetime
             ["Pnx:Realtime:ConnectionInitTimeout"] = "00:00:02",
             ["Pnx:Realtime:KeepAliveInterval"] = "00:00:02",
             ["Pnx:Realtime:MaxConnectionsPerUser"] = "1000",
+
+            // Alert rules evaluated every second, so a test sees an alert fire within seconds.
+            ["Pnx:Alerts:EvaluationInterval"] = "00:00:01",
         };
         foreach (var (key, value) in Settings)
         {

@@ -28,6 +28,11 @@ public sealed class AlertEvaluator(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(options.Value.EvaluationInterval, time);
         try
         {

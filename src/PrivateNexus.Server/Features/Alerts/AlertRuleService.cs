@@ -110,7 +110,7 @@ public sealed class AlertRuleService(PnxDbContext db, Rulebook rules, AuditLog a
         }
 
         db.AlertRules.Remove(rule);
-        audit.Add(actor, "alertRule.delete", AuditTarget.Of("alertRule", id, rule.ClientId), new { rule.Name, rule.Kind });
+        audit.Add(actor, "alertRule.delete", AuditTarget.Of("alertRule", id, rule.ClientId), new { rule.Name, Kind = rule.Kind.ToString() });
         await db.SaveChangesAsync(cancellationToken);
         return id;
     }
@@ -175,14 +175,14 @@ public sealed class AlertRuleService(PnxDbContext db, Rulebook rules, AuditLog a
     private static object Described(AlertRule r) => new
     {
         r.Name,
-        r.Kind,
+        Kind = r.Kind.ToString(),
         r.ServiceId,
         r.Threshold,
         Window = AlertDurations.Format(r.Window),
         For = AlertDurations.Format(r.For),
         KeepFiringFor = AlertDurations.Format(r.KeepFiringFor),
         RepeatInterval = AlertDurations.Format(r.RepeatInterval),
-        r.Severity,
+        Severity = r.Severity.ToString(),
         r.Enabled,
         ChannelIds = r.ChannelIds.ToList(),
     };

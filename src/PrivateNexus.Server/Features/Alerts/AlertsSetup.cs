@@ -21,8 +21,8 @@ public static class AlertsSetup
         services.AddHostedService(sp => sp.GetRequiredService<RestartTracker>());
         services.AddSingleton<AlertLeadership>().AddSingleton<NotificationDispatcher>().AddSingleton<AlertEvaluator>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertLeadership>());
-        services.AddHostedService<BackgroundService>(sp => Enabled(sp) ? sp.GetRequiredService<NotificationDispatcher>() : new Idle());
-        services.AddHostedService<BackgroundService>(sp => Enabled(sp) ? sp.GetRequiredService<AlertEvaluator>() : new Idle());
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
 
         // Deadlines per attempt and overall, so a slow receiver costs one delivery a retry, never the dispatcher.
         services.AddHttpClient(WebhookSender.GuardedClient)
@@ -42,8 +42,6 @@ public static class AlertsSetup
         return services;
     }
 
-    private static bool Enabled(IServiceProvider services) => services.GetRequiredService<IOptions<AlertsOptions>>().Value.Enabled;
-
     private static void Resilience(Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions o)
     {
         o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
@@ -51,11 +49,5 @@ public static class AlertsSetup
         o.Retry.MaxRetryAttempts = 2;
         o.Retry.Delay = TimeSpan.FromMilliseconds(500);
         o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
-    }
-
-    /// <summary>Stands in for the evaluator and dispatcher when alerting is switched off on this replica.</summary>
-    private sealed class Idle : BackgroundService
-    {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
     }
 }

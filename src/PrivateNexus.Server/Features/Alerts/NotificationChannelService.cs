@@ -61,13 +61,14 @@ public sealed class NotificationChannelService(
         Validate.ExpectedVersion(input.ExpectedVersion, channel.Row.Version, "notification channel");
         var row = channel.Row;
         var before = Described(row);
+        var unchanged = (row.Name, row.Url, string.Join(',', row.Recipients), row.Enabled);
         var oldSecret = row.SecretCiphertext;
         row.Name = input.Name is null ? row.Name : Validate.Text(input.Name, "name", 100);
         row.Enabled = input.Enabled ?? row.Enabled;
         Apply(row, input.Url, input.Secret, input.Recipients, creating: false);
         var after = Described(row);
         var secretChanged = input.Secret is not null;
-        if (!secretChanged && System.Text.Json.JsonSerializer.Serialize(before) == System.Text.Json.JsonSerializer.Serialize(after))
+        if (!secretChanged && unchanged == (row.Name, row.Url, string.Join(',', row.Recipients), row.Enabled))
         {
             row.SecretCiphertext = oldSecret;
             return row;
@@ -92,7 +93,7 @@ public sealed class NotificationChannelService(
         }
 
         db.NotificationChannels.Remove(row);
-        audit.Add(actor, "notificationChannel.delete", AuditTarget.Of("notificationChannel", id, row.ClientId), new { row.Name, row.Type });
+        audit.Add(actor, "notificationChannel.delete", AuditTarget.Of("notificationChannel", id, row.ClientId), new { row.Name, Type = row.Type.ToString() });
         await db.SaveChangesAsync(cancellationToken);
         return id;
     }
@@ -213,7 +214,7 @@ public sealed class NotificationChannelService(
     private static object Described(NotificationChannel c) => new
     {
         c.Name,
-        c.Type,
+        Type = c.Type.ToString(),
         Url = c.Url is null ? null : new Uri(c.Url).GetLeftPart(UriPartial.Authority),
         Recipients = c.Recipients.ToList(),
         c.Enabled,
