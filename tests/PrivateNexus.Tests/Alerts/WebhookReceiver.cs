@@ -41,7 +41,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/hooks/alerts";
 
+    /// <summary>The requests answered 200.</summary>
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
+
+    /// <summary>Every request, refused ones (503) included.</summary>
+    public ConcurrentQueue<ReceivedWebhook> Attempts { get; } = new();
 
     public int FailFirst { get; init; }
 
@@ -81,6 +85,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 while (await ReadRequestAsync(stream) is { } request)
                 {
                     var fail = Interlocked.Increment(ref _failures) <= FailFirst;
+                    Attempts.Enqueue(request);
                     if (!fail)
                     {
                         Received.Enqueue(request);

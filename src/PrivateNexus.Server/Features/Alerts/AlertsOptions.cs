@@ -14,9 +14,13 @@ public sealed class AlertsOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan EvaluationInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts per notification (with growing pauses between them: 30 s, 1 min, 2 min …) before it is given up.</summary>
+    /// <summary>Attempts per notification (with growing pauses between them: <see cref="RetryDelay"/>, twice that, …) before it is given up.</summary>
     [Range(1, 50)]
     public int DeliveryAttempts { get; set; } = 6;
+
+    /// <summary>The pause after a notification's first failed attempt; each further one doubles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Let clients' webhooks reach loopback, private and link-local addresses. Off by default: a client

@@ -9,7 +9,7 @@ namespace PrivateNexus.Server.Features.Alerts;
 /// Sends queued notification deliveries (the outbox the evaluator writes), on the leading replica.
 /// Each delivery is first claimed — status, claim expiry and version written with optimistic
 /// concurrency — so no two senders send it; then sent; then marked sent. A failure is tried again
-/// after 30 s, 1 min, 2 min … up to <see cref="AlertsOptions.DeliveryAttempts"/>. A sender that dies
+/// after <see cref="AlertsOptions.RetryDelay"/> (30 s), then twice as long each time, up to <see cref="AlertsOptions.DeliveryAttempts"/>. A sender that dies
 /// mid-send leaves a claim that expires, and the delivery is sent again with the same delivery id.
 /// </summary>
 public sealed class NotificationDispatcher(
@@ -18,7 +18,6 @@ public sealed class NotificationDispatcher(
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Claim = TimeSpan.FromMinutes(2);
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
     private const int Batch = 50;
 
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -156,7 +155,7 @@ public sealed class NotificationDispatcher(
         {
             var last = delivery.Attempts >= options.Value.DeliveryAttempts;
             delivery.Status = last ? DeliveryStatus.Failed : DeliveryStatus.Pending;
-            delivery.NextAttemptAt = now + FirstRetry * Math.Pow(2, Math.Min(delivery.Attempts - 1, 10));
+            delivery.NextAttemptAt = now + options.Value.RetryDelay * Math.Pow(2, Math.Min(delivery.Attempts - 1, 10));
             delivery.LastError = error.Length > 1000 ? error[..1000] : error;
             delivery.Attempts = Math.Min(delivery.Attempts, options.Value.DeliveryAttempts);
             logger.LogWarning("Alert notification {Delivery} to channel {Channel} failed ({Outcome}): {Error}", delivery.Id, delivery.ChannelId, last ? "given up" : "will retry", error);
