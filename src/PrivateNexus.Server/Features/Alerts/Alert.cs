@@ -61,6 +61,7 @@ public sealed class Alert
 
     public string Summary { get; set; } = "";
 
+    /// <summary>When last evaluated as pending, firing or just resolved; a quiet resolved alert is not rewritten every round.</summary>
     public DateTimeOffset LastEvaluatedAt { get; set; }
 
     /// <summary>When its channels were last told (firing or a repeat); repeats wait the rule's repeat interval from here.</summary>

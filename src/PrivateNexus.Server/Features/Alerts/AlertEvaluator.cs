@@ -106,6 +106,12 @@ public sealed class AlertEvaluator(
                 }
 
                 var isNew = !alerts.TryGetValue(fingerprint, out var alert);
+                if (!holds && (isNew || alert!.State == AlertState.Resolved))
+                {
+                    // Quiet and staying quiet: nothing to write (most targets, most of the time).
+                    continue;
+                }
+
                 alert ??= new Alert
                 {
                     RuleId = rule.Id,

@@ -41,7 +41,7 @@ public sealed class AlertType : ObjectGraphType<Alert>
         Field(a => a.EndsAt, nullable: true).Description("When it last resolved.");
         Field(a => a.LastValue, nullable: true).Description("Running containers, restarts, unhealthy containers or percent, by kind.");
         Field(a => a.Summary);
-        Field(a => a.LastEvaluatedAt);
+        Field(a => a.LastEvaluatedAt).Description("Last evaluated while pending or firing (or as it resolved).");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AlertTransitionType>>>>("transitions")
             .Description("Its firing and resolved transitions, newest first.")
             .Argument<IntGraphType>("first", a => { a.DefaultValue = 20; a.Description = $"At most {AlertService.MaxTransitions}."; })
