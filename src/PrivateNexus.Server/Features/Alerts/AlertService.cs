@@ -21,21 +21,6 @@ public sealed class AlertService(PnxDbContext db, Rulebook rules)
         return await query.OrderByDescending(a => a.ActiveAt).ThenByDescending(a => a.Id).ToPageAsync(page, cancellationToken);
     }
 
-    public async Task<Alert> GetAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var alert = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
-        if (alert is null || alert.ClientId is not null)
-        {
-            await rules.RequireClientAsync(alert?.ClientId ?? Guid.Empty, Permission.AlertRead, AuditTarget(id, alert?.ClientId), "Alert", cancellationToken);
-        }
-        else
-        {
-            await rules.RequirePlatformAsync(Permission.PlatformAlertRead, AuditTarget(id, null), cancellationToken);
-        }
-
-        return alert ?? throw DomainException.NotFound("Alert");
-    }
-
     /// <summary>The alert's firing and resolved transitions, newest first (the alert was read through the rulebook).</summary>
     public async Task<IReadOnlyList<AlertTransition>> TransitionsAsync(Alert alert, int first, CancellationToken cancellationToken)
     {
@@ -94,6 +79,4 @@ public sealed class AlertService(PnxDbContext db, Rulebook rules)
 
         return query.Where(a => (a.ClientId != null && clients.Contains(a.ClientId.Value)) || (platform && a.ClientId == null));
     }
-
-    private static Audit.AuditTarget AuditTarget(Guid id, Guid? clientId) => Audit.AuditTarget.Of("alert", id, clientId);
 }
