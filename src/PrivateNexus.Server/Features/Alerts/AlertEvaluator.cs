@@ -25,6 +25,7 @@ public sealed class AlertEvaluator(
     ILogger<AlertEvaluator> logger) : BackgroundService
 {
     private DateTimeOffset _lastPrometheusWarning = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,6 +50,8 @@ public sealed class AlertEvaluator(
                     {
                         dispatcher.Wake();
                     }
+
+                    await PruneAsync(stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -220,6 +223,36 @@ public sealed class AlertEvaluator(
         var nodes = enabled.Any(r => r.Kind == AlertKind.NodeOffline) ? await db.Nodes.AsNoTracking().ToListAsync(cancellationToken) : new List<Node>();
         var clients = enabled.Any(r => r.Kind == AlertKind.QuotaNearlyUsed) ? await db.Clients.AsNoTracking().ToListAsync(cancellationToken) : new List<Client>();
         return new AlertWorld(services, nodes, clients);
+    }
+
+    /// <summary>
+    /// Drops history older than <see cref="AlertsOptions.HistoryRetention"/>: finished deliveries, and
+    /// transitions (with their deliveries) except the one a still-firing alert repeats. At most hourly.
+    /// </summary>
+    internal async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        var now = time.Now();
+        var retention = options.Value.HistoryRetention;
+        if (now - _lastPrune < (retention < TimeSpan.FromHours(1) ? retention : TimeSpan.FromHours(1)))
+        {
+            return;
+        }
+
+        _lastPrune = now;
+        var cutoff = now - retention;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PnxDbContext>();
+        var deliveries = await db.NotificationDeliveries
+            .Where(d => (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed) && d.CreatedAt < cutoff)
+            .ExecuteDeleteAsync(cancellationToken);
+        var current = db.Alerts.Where(a => a.State == AlertState.Firing && a.FiringTransitionId != null).Select(a => a.FiringTransitionId!.Value);
+        var transitions = await db.AlertTransitions
+            .Where(t => t.At < cutoff && !current.Contains(t.Id))
+            .ExecuteDeleteAsync(cancellationToken);
+        if (deliveries + transitions > 0)
+        {
+            logger.LogInformation("Pruned {Transitions} alert transition(s) and {Deliveries} notification deliveries older than {Cutoff:u}", transitions, deliveries, cutoff);
+        }
     }
 
     /// <summary>Once a minute at most: an unreachable Prometheus would otherwise log every rule every round.</summary>

@@ -23,6 +23,13 @@ public sealed class AlertsOptions
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long alert transitions and finished notification deliveries are kept (the transition of an
+    /// alert still firing is kept however old). Pruned at most hourly by the evaluating replica.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
     /// Let clients' webhooks reach loopback, private and link-local addresses. Off by default: a client
     /// owner must not be able to make the server call into the provider's own network. Platform
     /// channels (staff) may always.
