@@ -5,7 +5,8 @@ namespace PrivateNexus.Tests.Alerts;
 
 /// <summary>
 /// The paths between an alert and the outside world: Prometheus-based rules (and Prometheus being
-/// away), webhook retries, channel tests, e-mail over SMTP, and the alerting metrics.
+/// away), webhook retries, channel tests, e-mail over SMTP, the alerting metrics — and the cost of
+/// reading alerts with their history (this server runs no other tests at the same time).
 /// </summary>
 public sealed class NotificationTests(AlertsApp app) : AppTests(app), IClassFixture<AlertsApp>
 {
@@ -138,6 +139,41 @@ public sealed class NotificationTests(AlertsApp app) : AppTests(app), IClassFixt
         var metrics = await MetricsAsync();
         var line = metrics.Split('\n').Single(l => l.StartsWith("pnx_alerts_firing{severity=\"critical\"}", StringComparison.Ordinal));
         Assert.True(double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= 1, line);
+    }
+
+    [Fact]
+    public async Task Alerts_with_their_transitions_cost_the_same_queries_for_one_alert_or_many()
+    {
+        var clients = new List<string>();
+        GraphQLClient admin = null!;
+        for (var i = 0; i < 4; i++)
+        {
+            (admin, var client, _) = await ClientWithServiceAsync("batch");
+            await RuleAsync(admin, new { clientId = client, name = "quota", kind = "QUOTA_NEARLY_USED", threshold = 0.001 });
+            clients.Add(client);
+        }
+
+        foreach (var client in clients)
+        {
+            await WaitForStateAsync(admin, client, "FIRING");
+        }
+
+        const string WithHistory = "query($c: ID) { alerts(clientId: $c, first: 50, state: FIRING) { items { id transitions(first: 5) { state at } } } }";
+        async Task<(int Commands, int Alerts)> CountAsync(string? client)
+        {
+            await admin.DataAsync(WithHistory, new { c = client });
+            var before = App.Commands.Count;
+            var data = await admin.DataAsync(WithHistory, new { c = client });
+            var items = data["alerts"]!["items"]!.AsArray();
+            Assert.All(items, a => Assert.Equal("FIRING", a!["transitions"]![0]!["state"]!.GetValue<string>()));
+            return (App.Commands.Count - before, items.Count);
+        }
+
+        var one = await CountAsync(clients[0]);
+        var many = await CountAsync(null);
+        Assert.Equal(1, one.Alerts);
+        Assert.True(many.Alerts >= 4, $"{many.Alerts} alerts");
+        Assert.Equal(one.Commands, many.Commands);
     }
 
     private async Task<string> MetricsAsync()

@@ -21,20 +21,24 @@ public sealed class AlertService(PnxDbContext db, Rulebook rules)
         return await query.OrderByDescending(a => a.ActiveAt).ThenByDescending(a => a.Id).ToPageAsync(page, cancellationToken);
     }
 
-    /// <summary>The alert's firing and resolved transitions, newest first (the alert was read through the rulebook).</summary>
-    public async Task<IReadOnlyList<AlertTransition>> TransitionsAsync(Alert alert, int first, CancellationToken cancellationToken)
+    /// <summary>
+    /// The firing and resolved transitions of many alerts in one query (nested <c>alerts { transitions }</c>),
+    /// newest first, at most <paramref name="first"/> each; only of alerts the caller may read.
+    /// </summary>
+    public async Task<ILookup<Guid, AlertTransition>> TransitionsAsync(IReadOnlyCollection<Guid> alertIds, int first, CancellationToken cancellationToken)
     {
         var actor = await rules.ActorAsync(cancellationToken);
-        if (!AlertAccess.MayRead(actor, alert.ClientId))
-        {
-            return [];
-        }
-
-        return await db.AlertTransitions.AsNoTracking()
-            .Where(t => t.AlertId == alert.Id)
-            .OrderByDescending(t => t.At).ThenByDescending(t => t.Id)
-            .Take(Math.Clamp(first, 0, MaxTransitions))
-            .ToListAsync(cancellationToken);
+        var take = Math.Clamp(first, 0, MaxTransitions);
+        var rows = await (
+            from t in db.AlertTransitions.AsNoTracking()
+            join a in db.Alerts.AsNoTracking() on t.AlertId equals a.Id
+            where alertIds.Contains(t.AlertId)
+            orderby t.At descending, t.Id descending
+            select new { Transition = t, a.ClientId }).ToListAsync(cancellationToken);
+        return rows.Where(r => MayRead(actor, r.ClientId))
+            .GroupBy(r => r.Transition.AlertId)
+            .SelectMany(g => g.Take(take))
+            .ToLookup(r => r.Transition.AlertId, r => r.Transition);
     }
 
     /// <summary>Whether the actor may read alerts of this client (null: platform alerts); asked again for every pushed event.</summary>

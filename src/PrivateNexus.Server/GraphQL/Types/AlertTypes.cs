@@ -43,9 +43,18 @@ public sealed class AlertType : ObjectGraphType<Alert>
         Field(a => a.Summary);
         Field(a => a.LastEvaluatedAt).Description("Last evaluated while pending or firing (or as it resolved).");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AlertTransitionType>>>>("transitions")
-            .Description("Its firing and resolved transitions, newest first.")
+            .Description("Its firing and resolved transitions, newest first (batched across the alerts of a list).")
             .Argument<IntGraphType>("first", a => { a.DefaultValue = 20; a.Description = $"At most {AlertService.MaxTransitions}."; })
-            .ResolveAsync(async c => await c.Svc<AlertService>().TransitionsAsync(c.Source, c.GetArgument<int>("first"), c.CancellationToken));
+            .Resolve(context =>
+            {
+                var first = context.GetArgument<int>("first");
+                var loader = context.Svc<BatchLoaders>().Get<Guid, IReadOnlyList<AlertTransition>>($"alert.transitions:{first}", async (ids, ct) =>
+                {
+                    var lookup = await context.Svc<AlertService>().TransitionsAsync(ids, first, ct);
+                    return ids.ToDictionary(id => id, id => (IReadOnlyList<AlertTransition>)[.. lookup[id]]);
+                });
+                return loader.Load(context.Source.Id).Map(list => list ?? []);
+            });
     }
 }
 
