@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Events;
 using StackExchange.Redis;
 
@@ -12,7 +13,7 @@ namespace PrivateNexus.Server.Features.Alerts;
 /// ever overlap, the database still refuses a second alert per fingerprint and a second delivery per
 /// transition and channel, and a delivery is claimed (optimistic concurrency) before it is sent.
 /// </summary>
-public sealed class AlertLeadership(IServiceProvider services, ILogger<AlertLeadership> logger) : BackgroundService
+public sealed class AlertLeadership(IServiceProvider services, IOptions<AlertsOptions> options, ILogger<AlertLeadership> logger) : BackgroundService
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
@@ -54,7 +55,8 @@ public sealed class AlertLeadership(IServiceProvider services, ILogger<AlertLead
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (Redis is null)
+        // A replica with alerting switched off never takes the lease, or nobody would evaluate while it held it.
+        if (Redis is null || !options.Value.Enabled)
         {
             return;
         }
