@@ -33,6 +33,7 @@ builder.Services
     .AddPnxHealth()
     .AddPnxMetrics()
     .AddServiceMetrics()
+    .AddAlerts()
     .AddRazorPages();
 
 var app = builder.Build();

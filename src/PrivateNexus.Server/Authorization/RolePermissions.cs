@@ -16,6 +16,7 @@ public static class RolePermissions
         [
             Permission.ClientRead, Permission.MembersRead, Permission.ServiceRead, Permission.ServiceOperate,
             Permission.ServiceManage, Permission.NodeRead, Permission.ServiceLogs,
+            Permission.AlertRead, Permission.AlertManage, Permission.PlatformAlertRead, Permission.PlatformAlertManage,
         ],
         [PlatformRole.None] = [],
     };
@@ -26,10 +27,10 @@ public static class RolePermissions
         [
             Permission.ClientRead, Permission.MembersRead, Permission.MembersManage, Permission.ServiceRead,
             Permission.ServiceOperate, Permission.ServiceManage, Permission.AuditRead, Permission.AutomationManage,
-            Permission.ServiceLogs,
+            Permission.ServiceLogs, Permission.AlertRead, Permission.AlertManage,
         ],
-        [ClientRole.Member] = [Permission.ClientRead, Permission.ServiceRead, Permission.ServiceOperate, Permission.ServiceLogs],
-        [ClientRole.Viewer] = [Permission.ClientRead, Permission.ServiceRead],
+        [ClientRole.Member] = [Permission.ClientRead, Permission.ServiceRead, Permission.ServiceOperate, Permission.ServiceLogs, Permission.AlertRead],
+        [ClientRole.Viewer] = [Permission.ClientRead, Permission.ServiceRead, Permission.AlertRead],
     };
 
     public static bool PlatformAllows(PlatformRole role, Permission permission) => Platform[role].Contains(permission);
@@ -41,7 +42,8 @@ public static class RolePermissions
     public static string RequiredScope(Permission permission) => permission switch
     {
         Permission.MembersManage or Permission.ServiceOperate or Permission.ServiceManage or Permission.AutomationManage
-            or Permission.ClientManage or Permission.NodeManage or Permission.UserManage => ApiScopes.Write,
+            or Permission.ClientManage or Permission.NodeManage or Permission.UserManage
+            or Permission.AlertManage or Permission.PlatformAlertManage => ApiScopes.Write,
         _ => ApiScopes.Read,
     };
 }

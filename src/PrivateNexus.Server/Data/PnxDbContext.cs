@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using PrivateNexus.Server.Features.Alerts;
 using PrivateNexus.Server.Features.ApiTokens;
 using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Automation;
@@ -48,6 +49,16 @@ public abstract class PnxDbContext(DbContextOptions options)
     public DbSet<ChangeStamp> ChangeStamps => Set<ChangeStamp>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<AlertRule> AlertRules => Set<AlertRule>();
+
+    public DbSet<NotificationChannel> NotificationChannels => Set<NotificationChannel>();
+
+    public DbSet<Alert> Alerts => Set<Alert>();
+
+    public DbSet<AlertTransition> AlertTransitions => Set<AlertTransition>();
+
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -191,6 +202,8 @@ public abstract class PnxDbContext(DbContextOptions options)
             b.Property(s => s.Name).HasMaxLength(50);
             b.HasData(new ChangeStamp { Name = Data.ChangeStamps.Services, Value = 0 });
         });
+
+        AlertsModel.Configure(builder);
     }
 
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<ServiceSpec, string> SpecConverter = new(

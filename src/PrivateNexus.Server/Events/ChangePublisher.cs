@@ -9,7 +9,7 @@ using PrivateNexus.Server.Features.Services;
 namespace PrivateNexus.Server.Events;
 
 /// <summary>
-/// Publishes what a unit of work changed — services, deployments, nodes, audit events — once it has
+/// Publishes what a unit of work changed — services, deployments, nodes, audit events, alert transitions — once it has
 /// committed, and only then: a subscriber never hears of a change that was rolled back. One
 /// interceptor instead of a publish call beside every SaveChanges, so no write path can forget it.
 /// </summary>
@@ -71,6 +71,7 @@ public sealed class ChangePublisher(EventBus bus) : SaveChangesInterceptor
                 Deployment d when entry.State != EntityState.Deleted => new DeploymentChanged(d.Id, d.ServiceId, d.ClientId),
                 Node n => new NodeChanged(n.Id),
                 AuditEvent a when entry.State == EntityState.Added => new AuditEventAdded(a.Id, a.ClientId),
+                Features.Alerts.AlertTransition t when entry.State == EntityState.Added => new AlertChanged(t.AlertId, t.ClientId),
                 _ => null,
             };
             if (@event is not null)

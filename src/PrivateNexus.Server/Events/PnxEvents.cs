@@ -15,6 +15,7 @@ namespace PrivateNexus.Server.Events;
 [JsonDerivedType(typeof(PrincipalChanged), "principal")]
 [JsonDerivedType(typeof(ApiTokenChanged), "apitoken")]
 [JsonDerivedType(typeof(BusProbe), "probe")]
+[JsonDerivedType(typeof(AlertChanged), "alert")]
 public abstract record PnxEvent;
 
 /// <summary>A service's desired state (a mutation) or its live state (the mirror) changed; <see cref="Removed"/> when it was deleted.</summary>
@@ -43,6 +44,9 @@ public sealed record ApiTokenChanged(string TokenHash) : PnxEvent;
 
 /// <summary>Carries nothing but a sequence number and a send time: the benchmark's and tests' measuring stick.</summary>
 public sealed record BusProbe(long Sequence, long SentAtUnixMicroseconds, string? Tag = null) : PnxEvent;
+
+/// <summary>An alert fired or resolved (a stored transition); <see cref="ClientId"/> null for platform-wide alerts.</summary>
+public sealed record AlertChanged(Guid AlertId, Guid? ClientId) : PnxEvent;
 
 /// <summary>Who should receive an event.</summary>
 public enum EventReach

@@ -100,7 +100,15 @@ public sealed class RedisEventTransport(RedisConnection redis, ILogger<RedisEven
     public void Dispose()
     {
         _stopping.Cancel();
-        _queue?.Unsubscribe();
+        try
+        {
+            _queue?.Unsubscribe();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection was closed first (seen at shutdown under load): nothing is left to unsubscribe from.
+        }
+
         _stopping.Dispose();
     }
 

@@ -26,6 +26,7 @@ public sealed class MutationType : ObjectGraphType
         AddNodeFields();
         AddServiceFields();
         AddAccessFields();
+        AlertFields.AddMutations(this);
     }
 
     private void AddClientFields()

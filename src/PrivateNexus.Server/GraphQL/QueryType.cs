@@ -124,6 +124,8 @@ public sealed class QueryType : ObjectGraphType
                 c.GetId("serviceId"),
                 new LogRequest(c.GetArgument<int?>("tail"), c.GetArgument<DateTimeOffset?>("since"), c.GetArgument<DateTimeOffset?>("until"), c.GetArgument<int?>("maxBytes")),
                 c.CancellationToken));
+
+        AlertFields.AddQueries(this);
     }
 }
 

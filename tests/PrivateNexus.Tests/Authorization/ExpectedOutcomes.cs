@@ -134,6 +134,38 @@ public static class ExpectedOutcomes
         ("revokeAutomationClient",                 Own,   [Ok,  Fbd,  Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
         ("revokeAutomationClient",                 Other, [Ok,  Fbd,  Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
         ("revokeAutomationClient(platform)",       None,  [Ok,  Fbd,  Fbd,  Fbd,  Fbd,  Una,  Fbd,  Fbd]),
+
+        // ---------------------------------------------------------------- alerts
+        // A client's alerts and rules: everyone of the client reads them, owners manage rules and
+        // channels (channels hold addresses: listing them is managing them). Staff read and manage all,
+        // and alone the platform-wide ones.
+        //                                                Admin Oper  Owner Membr Viewr Anon  RdTok App
+        ("alerts(clientId)",                       Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
+        ("alerts(clientId)",                       Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("alerts",                                 Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
+        ("alerts",                                 Other, [Ok,  Ok,   Hid,  Hid,  Hid,  Una,  Hid,  Hid]),
+        ("alertRules(clientId)",                   Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
+        ("alertRules(clientId)",                   Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("alertRules",                             None,  [Ok,  Ok,   Fbd,  Fbd,  Fbd,  Una,  Fbd,  Fbd]),
+        ("notificationChannels(clientId)",         Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("notificationChannels(clientId)",         Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("notificationChannels",                   None,  [Ok,  Ok,   Fbd,  Fbd,  Fbd,  Una,  Fbd,  Fbd]),
+        ("createAlertRule",                        Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("createAlertRule",                        Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("createAlertRule(platform)",              None,  [Ok,  Ok,   Fbd,  Fbd,  Fbd,  Una,  Fbd,  Fbd]),
+        ("updateAlertRule",                        Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("updateAlertRule",                        Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("deleteAlertRule",                        Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("deleteAlertRule",                        Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("createNotificationChannel",              Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("createNotificationChannel",              Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("createNotificationChannel(platform)",    None,  [Ok,  Ok,   Fbd,  Fbd,  Fbd,  Una,  Fbd,  Fbd]),
+        ("updateNotificationChannel",              Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("updateNotificationChannel",              Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("deleteNotificationChannel",              Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("deleteNotificationChannel",              Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("testNotificationChannel",                Own,   [Ok,  Ok,   Ok,   Fbd,  Fbd,  Una,  Fbd,  Ok]),
+        ("testNotificationChannel",                Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
     ];
 
     /// <summary>

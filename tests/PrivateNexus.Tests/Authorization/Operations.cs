@@ -4,7 +4,7 @@ namespace PrivateNexus.Tests.Authorization;
 internal static class Operations
 {
     public static readonly IReadOnlyDictionary<string, Func<MatrixContext, Task<Attempt>>> All =
-        new[] { QueryOperations.All, ClientMutations.All, UserAndNodeMutations.All, ServiceMutations.All, AccessMutations.All }
+        new[] { QueryOperations.All, ClientMutations.All, UserAndNodeMutations.All, ServiceMutations.All, AccessMutations.All, AlertOperations.All }
             .SelectMany(part => part)
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 }

@@ -32,6 +32,10 @@ public abstract class SubscriptionMatrix(PnxApp app) : AppTests(app)
         ("auditEventAdded(clientId)",              Tenant.Own,   [Ok,  Fbd,  Ok,   Fbd,  Fbd,  Una,  Ok,   Ok]),
         ("auditEventAdded(clientId)",              Tenant.Other, [Ok,  Fbd,  Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
         ("auditEventAdded",                        Tenant.None,  [Ok,  Fbd,  Ok,   Fbd,  Fbd,  Una,  Ok,   Ok]),
+        // As reading alerts: everyone of the client; without a client, whatever each may see.
+        ("alertChanged(clientId)",                 Tenant.Own,   [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
+        ("alertChanged(clientId)",                 Tenant.Other, [Ok,  Ok,   Nf,   Nf,   Nf,   Una,  Nf,   Nf]),
+        ("alertChanged",                           Tenant.None,  [Ok,  Ok,   Ok,   Ok,   Ok,   Una,  Ok,   Ok]),
     ];
 
     private static IEnumerable<MatrixCase> All =>
@@ -70,6 +74,8 @@ public abstract class SubscriptionMatrix(PnxApp app) : AppTests(app)
         "nodeStatusChanged" => ("subscription { nodeStatusChanged { id } }", new { }),
         "auditEventAdded(clientId)" => ("subscription($c: ID) { auditEventAdded(clientId: $c) { id } }", new { c = world.ClientOf(cell.Tenant) }),
         "auditEventAdded" => ("subscription { auditEventAdded { id } }", new { }),
+        "alertChanged(clientId)" => ("subscription($c: ID) { alertChanged(clientId: $c) { id } }", new { c = world.ClientOf(cell.Tenant) }),
+        "alertChanged" => ("subscription { alertChanged { id } }", new { }),
         _ => throw new InvalidOperationException(cell.Operation),
     };
 

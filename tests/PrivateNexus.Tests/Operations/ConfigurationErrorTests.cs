@@ -24,6 +24,8 @@ public sealed class ConfigurationErrorTests
     [InlineData("PNX_BOOTSTRAP_ADMIN_PASSWORD", "short", "must be at least 10 characters long")]
     [InlineData("PNX_LOG_FORMAT", "xml", "use text or json")]
     [InlineData("PNX_REALTIME__SEND_QUEUE_LIMIT", "1", "must be between 16 and 1000000")]
+    [InlineData("PNX_ALERTS__EVALUATION_INTERVAL", "00:00:00", "must be between 00:00:01 and 01:00:00")]
+    [InlineData("PNX_SMTP__PORT", "0", "must be between 1 and 65535")]
     [InlineData("PNX_REDIS_URL", "redis://:secret@[cache", "is neither redis://")]
     [InlineData("PNX_REDIS_URL", "http://cache.internal", "it names no host")]
     [InlineData("PNX_DATABASE_URL", "Host=db;Colour=blue", "is neither postgres://")]

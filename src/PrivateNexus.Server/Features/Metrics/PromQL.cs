@@ -51,6 +51,13 @@ public static class PromQL
     public static string Rate(string selector, TimeSpan window) =>
         $"sum(max by (client, service, container) (rate({selector}[{Seconds(window)}])))";
 
+    /// <summary>Like <see cref="Gauge"/>, one number per value of <paramref name="label"/> (e.g. per service of a client).</summary>
+    public static string GaugeBy(string selector, string label) => $"sum by ({label}) (max by (client, service, container) ({selector}))";
+
+    /// <summary>Like <see cref="Rate"/>, one number per value of <paramref name="label"/>.</summary>
+    public static string RateBy(string selector, TimeSpan window, string label) =>
+        $"sum by ({label}) (max by (client, service, container) (rate({selector}[{Seconds(window)}])))";
+
     public static string Seconds(TimeSpan span) => ((long)Math.Ceiling(span.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
 
     private static IEnumerable<(string, string)> ClientMatchers(Guid clientId, Guid? serviceId)

@@ -31,6 +31,23 @@ public sealed class PrometheusClient(HttpClient http, IOptions<PnxOptions> optio
             return result.EnumerateArray().Select(r => Number(r.GetProperty("value"))).Sum();
         });
 
+    /// <summary>An instant query's series keyed by one label's value (an aggregate <c>by (label)</c>); NaN and ±Inf count as 0.</summary>
+    public Task<IReadOnlyDictionary<string, double>> VectorAsync(string promql, string label, CancellationToken cancellationToken) =>
+        CachedAsync<IReadOnlyDictionary<string, double>>($"v|{label}|{promql}", async () =>
+        {
+            var result = await GetAsync($"api/v1/query?query={Uri.EscapeDataString(promql)}", cancellationToken);
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var series in result.EnumerateArray())
+            {
+                if (series.GetProperty("metric").TryGetProperty(label, out var key) && key.GetString() is { } name)
+                {
+                    values[name] = Number(series.GetProperty("value"));
+                }
+            }
+
+            return values;
+        });
+
     /// <summary>The points of a range query whose PromQL yields at most one series (an aggregate); empty when nothing matched.</summary>
     public Task<IReadOnlyList<MetricPoint>> RangeAsync(string promql, DateTimeOffset start, DateTimeOffset end, TimeSpan step, CancellationToken cancellationToken)
     {

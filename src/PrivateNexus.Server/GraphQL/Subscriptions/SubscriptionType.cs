@@ -102,5 +102,7 @@ public sealed class SubscriptionType : ObjectGraphType
                     (a, e) => AuditQueryService.MayRead(a, e.ClientId),
                     async (services, e, ct) => await services.GetRequiredService<AuditQueryService>().FindVisibleAsync(e.AuditEventId, ct)));
             });
+
+        AlertFields.AddSubscriptions(this);
     }
 }
