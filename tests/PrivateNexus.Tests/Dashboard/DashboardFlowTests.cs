@@ -1,0 +1,98 @@
+using Microsoft.Playwright;
+using PrivateNexus.Tests.Engine;
+using PrivateNexus.Tests.Infrastructure;
+
+namespace PrivateNexus.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard end to end in headless Chromium, against the real server and Docker engine: what a
+/// client's people and the provider's staff do with it, and that it stays live without reloading.
+/// </summary>
+[Collection(nameof(DashboardCollection))]
+public sealed class DashboardFlowTests(DashboardApp app)
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions Long = new() { Timeout = 90_000 };
+
+    [Fact]
+    public async Task A_client_member_sees_only_their_services_deploys_one_watches_it_go_live_reads_its_logs_and_stops_it()
+    {
+        app.RequireAll();
+        var admin = await app.AdminAsync();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var mine = await admin.CreateClientAsync($"mine-{suffix}", imagePolicy: ["pnx-test/*"]);
+        var theirs = await admin.CreateClientAsync($"theirs-{suffix}");
+        await CreateStoppedServiceAsync(admin, mine, "existing");
+        await CreateStoppedServiceAsync(admin, theirs, "not-yours");
+        var email = await app.MemberEmailAsync(mine, "OWNER");
+
+        var page = await app.NewPageAsync();
+        await DashboardApp.SignInAsync(page, email, AdminActions.Password, "/app/services");
+        var table = page.GetByTestId("services-table");
+        await Assertions.Expect(table.GetByText("existing")).ToBeVisibleAsync();
+        await Assertions.Expect(table.GetByText("not-yours")).ToHaveCountAsync(0);
+        await DashboardBrowser.ScreenshotAsync(page, "services");
+
+        await page.GetByTestId("deploy-service").ClickAsync();
+        await page.WaitForURLAsync("**/app/services/new**");
+        await DashboardApp.WaitInteractiveAsync(page);
+        await page.FillAsync("#service-name", "web");
+        await page.FillAsync("#service-image", EngineApp.Image);
+        await page.FillAsync("#service-command", "sh\n-c\nwhile true; do echo pnx-log-line; sleep 1; done");
+        await page.FillAsync("#service-cpu", "100");
+        await page.FillAsync("#service-memory", "32");
+        await DashboardBrowser.ScreenshotAsync(page, "deploy-form");
+        await page.GetByTestId("service-submit").ClickAsync();
+
+        // The service page opens at once; the status turns Running as the node reports it, without a reload.
+        await page.WaitForURLAsync(url => System.Text.RegularExpressions.Regex.IsMatch(url, "/app/services/[0-9a-f-]{36}$"));
+        var status = page.GetByTestId("service-status");
+        await Assertions.Expect(page.Locator("[data-testid=service-status][data-status=Running]")).ToBeVisibleAsync(Long);
+        await Assertions.Expect(page.GetByTestId("instances").GetByTestId("instance-state").First).ToHaveTextAsync("running");
+        await DashboardBrowser.ScreenshotAsync(page, "service");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("log-lines").GetByText("pnx-log-line").First).ToBeVisibleAsync(Long);
+        await DashboardBrowser.ScreenshotAsync(page, "logs");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Instances" }).ClickAsync();
+        await page.GetByTestId("action-stop").ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=service-status][data-status=Stopped]")).ToBeVisibleAsync(Long);
+        Assert.Equal("Stopped", await status.GetAttributeAsync("data-status"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_policy_violation_shows_on_the_field_it_is_about()
+    {
+        app.RequireAll();
+        var admin = await app.AdminAsync();
+        var client = await admin.CreateClientAsync($"strict-{Guid.NewGuid():N}"[..14], imagePolicy: ["pnx-test/*"]);
+        var email = await app.MemberEmailAsync(client, "OWNER");
+
+        var page = await app.NewPageAsync();
+        await DashboardApp.SignInAsync(page, email, AdminActions.Password, $"/app/services/new?client={client}");
+        await page.FillAsync("#service-name", "evil");
+        await page.FillAsync("#service-image", "docker.io/evil/miner:1");
+        await page.GetByTestId("service-submit").ClickAsync();
+
+        // On the image field itself, not a banner; and nothing was created.
+        var form = page.GetByTestId("service-form");
+        await Assertions.Expect(form.GetByText("is not allowed by the client's image policy")).ToBeVisibleAsync();
+        Assert.EndsWith("/app/services/new?client=" + client, page.Url, StringComparison.Ordinal);
+        await DashboardBrowser.ScreenshotAsync(page, "policy-violation");
+
+        // A rule only the server checks (the provider's host-port range) lands on its field too.
+        await page.FillAsync("#service-image", EngineApp.Image);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add port" }).ClickAsync();
+        await page.GetByLabel("Host port (optional)").FillAsync("80");
+        await page.GetByTestId("service-submit").ClickAsync();
+        await Assertions.Expect(form.GetByText("is outside the range")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    private static Task<System.Text.Json.Nodes.JsonNode> CreateStoppedServiceAsync(GraphQLClient admin, string clientId, string name) =>
+        admin.DataAsync(
+            "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
+            new { input = new { clientId, name, desiredState = "STOPPED", spec = new { image = EngineApp.Image, cpuMillicores = 50, memoryMiB = 16 } } });
+}
