@@ -91,6 +91,40 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task An_admin_adds_a_client()
+    {
+        app.RequireAll();
+        var slug = $"acme-{Guid.NewGuid():N}"[..12];
+        var page = await app.NewPageAsync();
+        await DashboardApp.SignInAsync(page, PnxApp.AdminEmail, PnxApp.AdminPassword);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "What needs attention" })).ToBeVisibleAsync();
+        await DashboardBrowser.ScreenshotAsync(page, "home");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Clients" }).ClickAsync();
+        await page.WaitForURLAsync("**/app/clients");
+        await page.GetByTestId("new-client").ClickAsync();
+        await page.FillAsync("#client-name", "Acme Hosting");
+        await page.FillAsync("#client-slug", slug);
+        await page.FillAsync("#client-image-policy", "pnx-test/*\nregistry.example/*");
+        await page.GetByTestId("client-create").ClickAsync();
+
+        await page.WaitForURLAsync(url => System.Text.RegularExpressions.Regex.IsMatch(url, "/app/clients/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.GetByTestId("client-name")).ToHaveTextAsync("Acme Hosting");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Clients" }).ClickAsync();
+        await page.GetByPlaceholder("Search name or slug").FillAsync(slug);
+        await Assertions.Expect(page.GetByTestId("clients-table").GetByText(slug)).ToBeVisibleAsync();
+        await DashboardBrowser.ScreenshotAsync(page, "clients");
+
+        // The same slug again: refused on the slug field.
+        await page.GetByTestId("new-client").ClickAsync();
+        await page.FillAsync("#client-name", "Acme again");
+        await page.FillAsync("#client-slug", slug);
+        await page.GetByTestId("client-create").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("client-form").GetByText("already exists")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
     private static Task<System.Text.Json.Nodes.JsonNode> CreateStoppedServiceAsync(GraphQLClient admin, string clientId, string name) =>
         admin.DataAsync(
             "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
