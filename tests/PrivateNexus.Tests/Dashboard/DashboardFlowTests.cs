@@ -125,6 +125,36 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Every_staff_page_opens_without_an_error_and_the_node_shows_online()
+    {
+        app.RequireAll();
+        var page = await app.NewPageAsync();
+        await DashboardApp.SignInAsync(page, PnxApp.AdminEmail, PnxApp.AdminPassword, "/app/nodes");
+        await Assertions.Expect(page.Locator("[data-testid=node-status]", new() { HasText = "Online" }).First).ToBeVisibleAsync(Long);
+        await DashboardBrowser.ScreenshotAsync(page, "nodes");
+
+        foreach (var (path, heading, shot) in new[] { ("/app/users", "Users", "users"), ("/app/audit", "Audit log", "audit"), ("/app/account", "My account", "account"), ("/app/services", "Services", null) })
+        {
+            await page.GotoAsync(path);
+            await DashboardApp.WaitInteractiveAsync(page);
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Exact = true })).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator(".mud-alert-text-error")).ToHaveCountAsync(0);
+            if (shot is not null)
+            {
+                await DashboardBrowser.ScreenshotAsync(page, shot);
+            }
+        }
+
+        // A phone: the menu folds away and the table stacks its cells.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/app/services");
+        await DashboardApp.WaitInteractiveAsync(page);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Services", Exact = true })).ToBeVisibleAsync();
+        await DashboardBrowser.ScreenshotAsync(page, "services-phone");
+        await page.Context.CloseAsync();
+    }
+
     private static Task<System.Text.Json.Nodes.JsonNode> CreateStoppedServiceAsync(GraphQLClient admin, string clientId, string name) =>
         admin.DataAsync(
             "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
