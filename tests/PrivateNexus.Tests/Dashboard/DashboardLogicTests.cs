@@ -1,0 +1,87 @@
+using PrivateNexus.Server.Dashboard;
+using PrivateNexus.Server.Engine;
+using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Features.Services;
+
+namespace PrivateNexus.Tests.Dashboard;
+
+/// <summary>The dashboard's small pieces of logic: diffs, CSV, the log buffer, field keys, the form model.</summary>
+public sealed class DashboardLogicTests
+{
+    [Fact]
+    public void A_revision_diff_marks_changed_lines_and_never_shows_a_secret()
+    {
+        var before = new ServiceSpec { Image = "app:1", CpuMillicores = 100, MemoryMiB = 64, Env = [new EnvVar("TOKEN", "ciphertext-1", true)] };
+        var after = before with { Image = "app:2", Env = [new EnvVar("TOKEN", "ciphertext-2", true)] };
+
+        var lines = SpecDiff.Lines(before, after);
+
+        Assert.Contains(lines, l => l.Kind == DiffKind.Removed && l.Text.Contains("app:1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Kind == DiffKind.Added && l.Text.Contains("app:2", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Text.Contains("ciphertext", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Kind == DiffKind.Same && l.Text.Contains("[secret]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_audit_csv_quotes_what_needs_it_and_defuses_formulas()
+    {
+        var csv = AuditCsv.Write([new AuditEvent { Action = "service.create", ActorName = "=HYPERLINK(\"x\")", Details = "{\"a\":1,\"b\":2}", Time = DateTimeOffset.UnixEpoch }]);
+        var row = csv.Split("\r\n")[1];
+
+        Assert.StartsWith("1970-01-01T00:00:00.000Z,", row, StringComparison.Ordinal);
+        Assert.Contains("\"'=HYPERLINK(\"\"x\"\")\"", row, StringComparison.Ordinal);
+        Assert.Contains("\"{\"\"a\"\":1,\"\"b\"\":2}\"", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_log_buffer_keeps_the_newest_lines_holds_them_back_while_paused_and_searches()
+    {
+        var buffer = new LogBuffer(capacity: 3);
+        foreach (var text in new[] { "one", "two", "three", "four" })
+        {
+            buffer.Add(Line(text));
+        }
+
+        Assert.Equal(["two", "three", "four"], buffer.Matching(null).Select(l => l.Line.Text));
+        buffer.Pause();
+        buffer.Add(Line("Five"));
+        Assert.Equal(1, buffer.HeldBack);
+        Assert.DoesNotContain(buffer.Matching(null), l => l.Line.Text == "Five");
+        buffer.Resume();
+        Assert.Equal(["three", "four", "Five"], buffer.Matching(null).Select(l => l.Line.Text));
+        Assert.Equal(["Five"], buffer.Matching("five").Select(l => l.Line.Text));
+        Assert.EndsWith("[0 stdout] Five\n", buffer.ToText("five"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("input.slug", "slug")]
+    [InlineData("imagePolicy[2]", "imagePolicy")]
+    [InlineData("quota.services", "quota.services")]
+    [InlineData("spec.ports[0].hostPort", "spec.ports[0].hostPort")]
+    public void Refusals_are_keyed_by_the_field_the_form_shows(string field, string key) => Assert.Equal(key, FieldNames.FormKey(field));
+
+    [Fact]
+    public void A_stored_secret_is_never_sent_back_and_is_kept_unless_replaced()
+    {
+        var service = new Service
+        {
+            Name = "web",
+            Image = "app:1",
+            Spec = new ServiceSpec { Image = "app:1", CpuMillicores = 100, MemoryMiB = 64, Env = [new EnvVar("TOKEN", "ciphertext", true), new EnvVar("MODE", "prod", false)] },
+        };
+
+        var form = ServiceFormModel.From(service);
+        Assert.Equal("", form.Env[0].Value);
+        Assert.True(form.Env[0].Stored);
+
+        var kept = form.ToSpec();
+        Assert.Null(kept.Env![0].Value);
+        Assert.Equal("prod", kept.Env[1].Value);
+
+        form.Env[0].Value = "new-secret";
+        Assert.Equal("new-secret", form.ToSpec().Env![0].Value);
+    }
+
+    private static ServiceLogLine Line(string text) =>
+        new(new ContainerState("c1", "web-0", Guid.Empty, Guid.Empty, 1, 0, 0, "running", null, 0, 0, null, "app:1", []), new LogLine(DateTimeOffset.UnixEpoch, LogStream.Stdout, text));
+}
