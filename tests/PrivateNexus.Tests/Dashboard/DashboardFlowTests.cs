@@ -54,6 +54,10 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await Assertions.Expect(page.GetByTestId("log-lines").GetByText("pnx-log-line").First).ToBeVisibleAsync(Long);
         await DashboardBrowser.ScreenshotAsync(page, "logs");
 
+        // No Prometheus on this server: the metrics tab says so rather than failing.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Metrics" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Metrics are not configured on this server.")).ToBeVisibleAsync();
+
         await page.GetByRole(AriaRole.Tab, new() { Name = "Instances" }).ClickAsync();
         await page.GetByTestId("action-stop").ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
