@@ -150,12 +150,28 @@ public sealed class DashboardFlowTests(DashboardApp app)
             }
         }
 
+        // My account: a personal API token is shown once, and it works on the API.
+        await page.GotoAsync("/app/account");
+        await DashboardApp.WaitInteractiveAsync(page);
+        await page.GetByLabel("Name").FillAsync("ci-token");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+        var secret = await page.GetByTestId("token-secret").InnerTextAsync();
+        var me = await app.WithToken(secret).DataAsync("{ me { email } }");
+        Assert.Equal(PnxApp.AdminEmail, me["me"]!["email"]!.GetValue<string>());
+
         // A phone: the menu folds away and the table stacks its cells.
         await page.SetViewportSizeAsync(390, 844);
         await page.GotoAsync("/app/services");
         await DashboardApp.WaitInteractiveAsync(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Services", Exact = true })).ToBeVisibleAsync();
         await DashboardBrowser.ScreenshotAsync(page, "services-phone");
+
+        // Signing out ends both sessions: the next visit asks for the password again.
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync("**/account/login**");
+        await page.GotoAsync("/app/services");
+        await page.WaitForURLAsync("**/account/login**");
         await page.Context.CloseAsync();
     }
 
