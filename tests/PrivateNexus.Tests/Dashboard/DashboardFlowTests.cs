@@ -175,6 +175,34 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task An_open_page_follows_changes_made_elsewhere_and_stops_showing_a_client_once_access_is_taken_away()
+    {
+        app.RequireAll();
+        var admin = await app.AdminAsync();
+        var client = await admin.CreateClientAsync($"live-{Guid.NewGuid():N}"[..12]);
+        var email = $"viewer-{Guid.NewGuid():N}@example.test";
+        var userId = await admin.CreateUserAsync(email);
+        await admin.AddMemberAsync(client, email, "VIEWER");
+        await CreateStoppedServiceAsync(admin, client, "first");
+
+        var page = await app.NewPageAsync();
+        await DashboardApp.SignInAsync(page, email, AdminActions.Password, "/app/services");
+        var table = page.GetByTestId("services-table");
+        await Assertions.Expect(table.GetByText("first")).ToBeVisibleAsync();
+
+        // Made through the API by someone else: the open list shows it without a reload.
+        await CreateStoppedServiceAsync(admin, client, "second");
+        await Assertions.Expect(table.GetByText("second")).ToBeVisibleAsync();
+
+        // Access taken away: the next change of that client empties the open page instead of updating it.
+        await admin.DataAsync("mutation($c: ID!, $u: ID!) { removeMember(clientId: $c, userId: $u) }", new { c = client, u = userId });
+        await CreateStoppedServiceAsync(admin, client, "third");
+        await Assertions.Expect(table.GetByText("first")).ToHaveCountAsync(0);
+        await Assertions.Expect(table.GetByText("third")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
     private static Task<System.Text.Json.Nodes.JsonNode> CreateStoppedServiceAsync(GraphQLClient admin, string clientId, string name) =>
         admin.DataAsync(
             "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
