@@ -15,6 +15,9 @@ public sealed record ServiceView(
     string? NodeName,
     NodeSnapshot NodeState)
 {
+    /// <summary>What the signed-in user may do here, as the rulebook would answer: only those actions are offered (the services check again).</summary>
+    public ServiceAbilities May { get; init; } = ServiceAbilities.None;
+
     public static async Task<ServiceView> LoadAsync(DashboardCaller caller, Guid id, CancellationToken cancellationToken)
     {
         await using var scope = await caller.ScopeAsync();
@@ -25,13 +28,17 @@ public sealed record ServiceView(
 
         // Client people do not see nodes (PlacementsAsync says nothing to them); the node's liveness they do see, as the status.
         var placements = await provider.GetRequiredService<NodeService>().PlacementsAsync([service.NodeId], cancellationToken);
+        var actor = await provider.GetRequiredService<Authorization.CurrentActor>().GetAsync(cancellationToken);
         return new ServiceView(
             service,
             runtime.Status(service),
             [.. runtime.Instances(service).OrderBy(i => i.Replica).Select(i => (i, runtime.Stats(i)))],
             deployments.Items,
             placements.TryGetValue(service.NodeId, out var node) ? node.Name : null,
-            provider.GetRequiredService<StateMirror>().Node(service.NodeId));
+            provider.GetRequiredService<StateMirror>().Node(service.NodeId))
+        {
+            May = ServiceAbilities.Of(actor, service.ClientId),
+        };
     }
 
     /// <summary>Why the status is Unknown, in words: "node offline since 10:42 UTC".</summary>
@@ -45,4 +52,15 @@ public sealed record ServiceView(
 
     private static string Since(DateTimeOffset? lastSeen) =>
         lastSeen is { } t ? $" since {t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC" : "";
+}
+
+/// <summary>The actions on one service the rulebook allows the actor.</summary>
+public sealed record ServiceAbilities(bool Operate, bool Manage, bool ReadLogs)
+{
+    public static readonly ServiceAbilities None = new(false, false, false);
+
+    public static ServiceAbilities Of(Authorization.Actor actor, Guid clientId) => new(
+        Authorization.Rulebook.Allows(actor, Authorization.Permission.ServiceOperate, clientId),
+        Authorization.Rulebook.Allows(actor, Authorization.Permission.ServiceManage, clientId),
+        Authorization.Rulebook.Allows(actor, Authorization.Permission.ServiceLogs, clientId));
 }

@@ -1,7 +1,10 @@
+using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Dashboard;
 using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Features.Memberships;
 using PrivateNexus.Server.Features.Services;
+using PrivateNexus.Server.Features.Users;
 
 namespace PrivateNexus.Tests.Dashboard;
 
@@ -80,6 +83,20 @@ public sealed class DashboardLogicTests
 
         form.Env[0].Value = "new-secret";
         Assert.Equal("new-secret", form.ToSpec().Env![0].Value);
+    }
+
+    [Theory]
+    [InlineData(ClientRole.Viewer, false, false, false)]
+    [InlineData(ClientRole.Member, true, false, true)]
+    [InlineData(ClientRole.Owner, true, true, true)]
+    public void The_service_page_offers_only_what_the_rulebook_allows(ClientRole role, bool operate, bool manage, bool logs)
+    {
+        var client = Guid.NewGuid();
+        var actor = new Actor(ActorType.User, "u", "u", Guid.NewGuid(), PlatformRole.None, new Dictionary<Guid, ClientRole> { [client] = role }, new HashSet<string>(ApiScopes.All));
+
+        Assert.Equal(new ServiceAbilities(operate, manage, logs), ServiceAbilities.Of(actor, client));
+        Assert.Equal(ServiceAbilities.None, ServiceAbilities.Of(actor, Guid.NewGuid()));
+        Assert.Equal(ServiceAbilities.None, ServiceAbilities.Of(actor with { Scopes = new HashSet<string>() }, client));
     }
 
     private static ServiceLogLine Line(string text) =>
