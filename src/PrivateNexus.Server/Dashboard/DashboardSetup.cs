@@ -26,7 +26,12 @@ public static class DashboardSetup
         builder.WebHost.UseStaticWebAssets();
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents(o => o.DetailedErrors = false);
-        services.AddMudServices();
+        // Confirmations go bottom-left, where they cover no page action (the actions sit top-right).
+        services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+            o.SnackbarConfiguration.VisibleStateDuration = 4000;
+        });
         services.AddCascadingAuthenticationState();
         services.AddHttpClient(DashboardSignInEndpoints.BackChannel)
             .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });

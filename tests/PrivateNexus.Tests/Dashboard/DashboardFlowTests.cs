@@ -63,6 +63,13 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=service-status][data-status=Stopped]")).ToBeVisibleAsync(Long);
         Assert.Equal("Stopped", await status.GetAttributeAsync("data-status"));
+
+        // Every deployment of the client's services, and none of another client's.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Deployments" }).ClickAsync();
+        var deployments = page.GetByTestId("deployments-table");
+        await Assertions.Expect(deployments.GetByRole(AriaRole.Link, new() { Name = "web" }).First).ToBeVisibleAsync();
+        await Assertions.Expect(deployments.GetByText("not-yours")).ToHaveCountAsync(0);
+        await DashboardBrowser.ScreenshotAsync(page, "deployments");
         await page.Context.CloseAsync();
     }
 
