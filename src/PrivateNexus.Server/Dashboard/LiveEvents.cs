@@ -27,13 +27,17 @@ public sealed class LiveEvents : IAsyncDisposable
         await _stop.CancelAsync();
         try
         {
-            await _loop;
+            // Bounded: a refresh in flight finishes on the page's renderer, which may be the one disposing us.
+            await _loop.WaitAsync(TimeSpan.FromSeconds(2));
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
         }
 
-        _stop.Dispose();
+        if (_loop.IsCompleted)
+        {
+            _stop.Dispose();
+        }
     }
 
     private async Task RunAsync(EventBus bus, Func<PnxEvent, bool> match, Func<Task> onChange, ILogger logger)

@@ -1,6 +1,8 @@
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Dashboard;
 using PrivateNexus.Server.Engine;
+using PrivateNexus.Server.Events;
+using PrivateNexus.Tests.Infrastructure;
 using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Memberships;
 using PrivateNexus.Server.Features.Services;
@@ -97,6 +99,30 @@ public sealed class DashboardLogicTests
         Assert.Equal(new ServiceAbilities(operate, manage, logs), ServiceAbilities.Of(actor, client));
         Assert.Equal(ServiceAbilities.None, ServiceAbilities.Of(actor, Guid.NewGuid()));
         Assert.Equal(ServiceAbilities.None, ServiceAbilities.Of(actor with { Scopes = new HashSet<string>() }, client));
+    }
+
+    [Fact]
+    public async Task A_page_is_woken_by_matching_events_only_and_not_after_it_is_gone()
+    {
+        using var bus = new EventBus(Microsoft.Extensions.Logging.Abstractions.NullLogger<EventBus>.Instance);
+        var client = Guid.NewGuid();
+        var woken = new SemaphoreSlim(0);
+        var live = LiveEvents.Start(bus, e => e is ServiceChanged c && c.ClientId == client, () =>
+        {
+            woken.Release();
+            return Task.CompletedTask;
+        }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(bus.SubscriptionCount == 1), TimeSpan.FromSeconds(5)));
+
+        bus.Publish(new ServiceChanged(Guid.NewGuid(), Guid.NewGuid()));
+        bus.Publish(new ServiceChanged(Guid.NewGuid(), client));
+        Assert.True(await woken.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        Assert.False(await woken.WaitAsync(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken));
+
+        await live.DisposeAsync();
+        Assert.Equal(0, bus.SubscriptionCount);
+        bus.Publish(new ServiceChanged(Guid.NewGuid(), client));
+        Assert.False(await woken.WaitAsync(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken));
     }
 
     private static ServiceLogLine Line(string text) =>
