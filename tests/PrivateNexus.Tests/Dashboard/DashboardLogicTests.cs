@@ -2,11 +2,11 @@ using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Dashboard;
 using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Events;
-using PrivateNexus.Tests.Infrastructure;
 using PrivateNexus.Server.Features.Audit;
 using PrivateNexus.Server.Features.Memberships;
 using PrivateNexus.Server.Features.Services;
 using PrivateNexus.Server.Features.Users;
+using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Dashboard;
 
