@@ -157,6 +157,18 @@ public sealed class DashboardFlowTests(DashboardApp app)
             }
         }
 
+        // By keyboard alone: Tab reaches "Deploy a service" on the services page, Enter opens the form.
+        var reached = false;
+        for (var i = 0; i < 40 && !reached; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            reached = await page.EvaluateAsync<bool>("() => document.activeElement?.getAttribute('data-testid') === 'deploy-service'");
+        }
+
+        Assert.True(reached, "Tab never reached 'Deploy a service'.");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/app/services/new**");
+
         // My account: a personal API token is shown once, and it works on the API.
         await page.GotoAsync("/app/account");
         await DashboardApp.WaitInteractiveAsync(page);
