@@ -20,12 +20,14 @@ public sealed record AttentionView(
     IReadOnlyList<ServiceRow> Unknown,
     IReadOnlyList<NodeAttention> Nodes,
     IReadOnlyList<QuotaAttention> Quotas,
+    IReadOnlyList<AttentionSection> Sections,
     int ServiceCount)
 {
     /// <summary>A quota counts as nearly used from this share on.</summary>
     public const double NearlyUsed = 0.8;
 
-    public bool AllWell => Failing.Count == 0 && Unknown.Count == 0 && Nodes.Count == 0 && Quotas.Count == 0;
+    public bool AllWell => Failing.Count == 0 && Unknown.Count == 0 && Nodes.Count == 0 && Quotas.Count == 0
+        && Sections.All(s => s.Items.Count == 0 && s.Unavailable is null);
 
     public static async Task<AttentionView> LoadAsync(DashboardCaller caller, CancellationToken cancellationToken)
     {
@@ -57,7 +59,10 @@ public sealed record AttentionView(
             Check(client, "memory", specs.Sum(s => (long)s.MemoryMiB * s.Replicas), client.Quota.MemoryMiB);
         }
 
-        return new AttentionView(failing.Items, unknown.Items, nodes, quotas, all.TotalCount ?? 0);
+        // Other features' sections (alerts …), read as the user; one that fails says so and the rest still shows.
+        var sections = await AttentionSources.ReadAsync(
+            provider.GetServices<IAttentionSource>(), provider, provider.GetRequiredService<ILogger<AttentionView>>(), cancellationToken);
+        return new AttentionView(failing.Items, unknown.Items, nodes, quotas, sections, all.TotalCount ?? 0);
 
         void Check(Client client, string what, long used, long quota)
         {

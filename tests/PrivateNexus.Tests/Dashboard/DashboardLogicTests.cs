@@ -125,6 +125,37 @@ public sealed class DashboardLogicTests
         Assert.False(await woken.WaitAsync(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task A_failing_attention_source_says_why_and_the_others_still_show()
+    {
+        IAttentionSource[] sources =
+        [
+            new Source("Alerts", () => Task.FromResult<IReadOnlyList<AttentionItem>>([new AttentionItem("cpu high on web", "firing since 10:42", AttentionLevel.Critical, "/app/services")])),
+            new Source("Not configured", () => throw new PrivateNexus.Server.Common.DomainException("UNAVAILABLE", "Alerting is not configured.")),
+            new Source("Broken", () => throw new InvalidOperationException("bug")),
+        ];
+
+        var sections = await AttentionSources.ReadAsync(sources, EmptyServices.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TestContext.Current.CancellationToken);
+
+        Assert.Equal("cpu high on web", Assert.Single(sections[0].Items).Title);
+        Assert.Equal("Alerting is not configured.", sections[1].Unavailable);
+        Assert.Equal("Not available right now.", sections[2].Unavailable);
+    }
+
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public static readonly EmptyServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
+
+    private sealed class Source(string heading, Func<Task<IReadOnlyList<AttentionItem>>> read) : IAttentionSource
+    {
+        public string Heading => heading;
+
+        public Task<IReadOnlyList<AttentionItem>> ReadAsync(IServiceProvider userScope, CancellationToken cancellationToken) => read();
+    }
+
     private static ServiceLogLine Line(string text) =>
         new(new ContainerState("c1", "web-0", Guid.Empty, Guid.Empty, 1, 0, 0, "running", null, 0, 0, null, "app:1", []), new LogLine(DateTimeOffset.UnixEpoch, LogStream.Stdout, text));
 }
