@@ -26,7 +26,7 @@
 #   PNX_TEST_SWARM_ENGINE_PORT  swarm listen port of the `swarm` engine     (2387)
 #   PNX_TEST_PODMAN_START_TIMEOUT  seconds to wait for the podman service    (60)
 #   PNX_TEST_PODMAN_STOP_TIMEOUT   seconds `stop` waits before killing it    (30)
-#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker swarm podman prometheus)
+#   PNX_TEST_SERVICES       services to prepare, space separated   (postgres redis js docker swarm podman prometheus chromium)
 #   PNX_TEST_REDIS_PORT     loopback TCP port of the test Redis               (56379)
 #   PNX_TEST_PROMETHEUS_PORT  loopback TCP port of the test Prometheus        (59090)
 # Exported for the tests:
@@ -45,6 +45,8 @@
 #   PNX_TEST_DOCKER_SWARM_HOST  unix://…/docker.sock of a second private engine, always a
 #                           single-node swarm manager (service `swarm`), for the swarm tests: the
 #                           main engine stays a plain one.
+#   PNX_TEST_CHROMIUM       /usr/bin/chromium (Debian's), the browser of the Playwright tests; with it
+#                           PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1, so Playwright never fetches one.
 #   PNX_TEST_BASE_IMAGE     pnx-test/debian-base:1, a minimal Debian (debootstrap + docker import) on
 #                           the Docker engine: the base the server's image is built on in the tests.
 
@@ -1278,10 +1280,20 @@ pnx_status_prometheus() {
 # Chromium for Playwright browser tests. Package chromium. Nothing to start: export
 # PNX_TEST_CHROMIUM=/usr/bin/chromium for Playwright's ExecutablePath (never let Playwright
 # download a browser: set PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1).
-pnx_chromium_packages() { :; }
-pnx_start_chromium()    { pnx_err "service 'chromium' is not implemented yet in scripts/test-env.sh"; }
-pnx_stop_chromium()     { :; }
-pnx_status_chromium()   { :; }
+pnx_chromium_packages() { command -v chromium >/dev/null 2>&1 || echo chromium; }
+
+pnx_start_chromium() {
+    local bin
+    bin=$(command -v chromium) || pnx_err "chromium not found after installing Debian's chromium" || return 1
+    # A browser that cannot even print its version would fail every browser test obscurely.
+    "$bin" --headless --no-sandbox --disable-gpu --version >/dev/null 2>&1 \
+        || pnx_err "$bin does not start (try: $bin --headless --no-sandbox --version)" || return 1
+    export PNX_TEST_CHROMIUM="$bin"
+    export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+}
+
+pnx_stop_chromium()   { :; }
+pnx_status_chromium() { command -v chromium >/dev/null 2>&1 && pnx_log "chromium: $(chromium --version 2>/dev/null)"; }
 
 # ---------------------------------------------------------------------------------------------
 # Main
@@ -1289,7 +1301,7 @@ pnx_status_chromium()   { :; }
 
 pnx_test_env_main() {
     local action=${1:-start} svc pkgs=()
-    local services=${PNX_TEST_SERVICES:-postgres redis js docker swarm podman prometheus}
+    local services=${PNX_TEST_SERVICES:-postgres redis js docker swarm podman prometheus chromium}
     for svc in $services; do
         declare -F "pnx_start_$svc" >/dev/null || pnx_err "unknown service '$svc' in PNX_TEST_SERVICES" || return 1
     done
@@ -1318,7 +1330,7 @@ else
     set -uo pipefail
     pnx_test_env_main "$@" || exit 1
     if [ "${1:-start}" = start ]; then
-        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST PNX_TEST_BASE_IMAGE PNX_TEST_PROMETHEUS PNX_TEST_PROMETHEUS_BIN; do
+        for pnx_var in PNX_TEST_POSTGRES PNX_TEST_REDIS PNX_TEST_REDIS_SERVER PNX_TEST_DOCKER_HOST PNX_TEST_PODMAN_HOST PNX_TEST_IMAGE PNX_TEST_IMAGE_V2 PNX_TEST_DOCKER_SWARM PNX_TEST_DOCKER_SWARM_HOST PNX_TEST_BASE_IMAGE PNX_TEST_PROMETHEUS PNX_TEST_PROMETHEUS_BIN PNX_TEST_CHROMIUM PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD; do
             if [ -n "${!pnx_var:-}" ]; then printf 'export %s=%q\n' "$pnx_var" "${!pnx_var}"; fi
         done
     fi

@@ -1,4 +1,5 @@
 using PrivateNexus.Server.Authorization;
+using PrivateNexus.Server.Dashboard;
 using PrivateNexus.Server.Data;
 using PrivateNexus.Server.Engine;
 using PrivateNexus.Server.Events;
@@ -15,6 +16,7 @@ if (HealthProbe.IsProbe(args))
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = HostingSetup.ContentRoot() });
 builder.AddPnxHosting();
+builder.AddPnxDashboard();
 builder.Services
     .AddPnxData()
     .AddRulebook()
@@ -64,7 +66,7 @@ app.MapPnxMetrics();
 app.MapPnxOAuth();
 app.MapPnxGraphQL();
 app.MapRazorPages();
-app.MapGet("/", () => Results.Redirect("/graphql"));
+app.MapPnxDashboard();
 
 await app.InitializeAsync();
 await app.RunAsync();

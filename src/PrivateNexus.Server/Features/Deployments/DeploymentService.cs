@@ -7,6 +7,9 @@ using PrivateNexus.Server.Features.Services;
 
 namespace PrivateNexus.Server.Features.Deployments;
 
+/// <summary>A deployment with the name of its service, for lists across services.</summary>
+public sealed record RecentDeployment(Deployment Deployment, string ServiceName);
+
 /// <summary>Reading deployments (as the service's readers may) and opening them with each change.</summary>
 public sealed class DeploymentService(PnxDbContext db, Rulebook rules, TimeProvider time)
 {
@@ -31,6 +34,31 @@ public sealed class DeploymentService(PnxDbContext db, Rulebook rules, TimeProvi
             .Where(d => d.ServiceId == serviceId)
             .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id)
             .ToPageAsync(page, cancellationToken);
+
+    /// <summary>
+    /// Newest first, across every service the caller may read (the dashboard's deployments page);
+    /// <paramref name="openOnly"/> keeps those still pending or in progress.
+    /// </summary>
+    public async Task<Page<RecentDeployment>> RecentAsync(bool openOnly, PageRequest page, CancellationToken cancellationToken)
+    {
+        var visible = await rules.ClientsAllowingAsync(Permission.ServiceRead, cancellationToken);
+        var deployments = db.Deployments.AsNoTracking();
+        if (visible is not null)
+        {
+            deployments = deployments.Where(d => visible.Contains(d.ClientId));
+        }
+
+        if (openOnly)
+        {
+            deployments = deployments.Where(d => d.Status == DeploymentStatus.Pending || d.Status == DeploymentStatus.InProgress);
+        }
+
+        var rows = await deployments
+            .Join(db.Services, d => d.ServiceId, s => s.Id, (d, s) => new { Deployment = d, s.Name })
+            .OrderByDescending(r => r.Deployment.CreatedAt).ThenByDescending(r => r.Deployment.Id)
+            .ToPageAsync(page, cancellationToken);
+        return new Page<RecentDeployment>([.. rows.Items.Select(r => new RecentDeployment(r.Deployment, r.Name))], rows.Offset, rows.HasNextPage, rows.TotalCount);
+    }
 
     /// <summary>The newest deployment of each service, in one query (nested <c>latestDeployment</c>).</summary>
     public async Task<IReadOnlyDictionary<Guid, Deployment>> LatestAsync(IReadOnlyCollection<Guid> serviceIds, CancellationToken cancellationToken)
