@@ -29,7 +29,7 @@ public static class GraphQLSetup
             .AddErrorInfoProvider<PnxErrorInfoProvider>()
 
             // Resolvers share the request's DbContext, which allows one operation at a time.
-            .AddExecutionStrategy<SerialExecutionStrategy>(OperationType.Query)
+            .AddExecutionStrategy<CachingSerialExecutionStrategy>(OperationType.Query)
             .AddExecutionStrategy<ScopedSubscriptionExecutionStrategy>(OperationType.Subscription)
 
             // Not AddComplexityAnalyzer: its rule is skipped for cached documents, yet complexity depends

@@ -257,6 +257,30 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
         await ImageAsync();
         Assert.Equal(misses + 1, cache.Misses);
     }
+
+    [Fact]
+    public async Task List_items_get_the_fields_each_requests_directives_and_fragments_select()
+    {
+        // Fields are collected once per document and type, not per item: a cached document must still
+        // follow each request's @include, and fragments must still apply to every item.
+        var (admin, clientId) = await ClientAsync();
+        await admin.CreateServiceAsync(clientId, "one", AdminActions.DefaultSpec("registry.example/one:1"));
+        await admin.CreateServiceAsync(clientId, "two", AdminActions.DefaultSpec("registry.example/two:1"));
+        var query = $"# {Unique("directives")}\nquery($c: ID!, $x: Boolean!) {{ services(clientId: $c, first: 10) {{ edges {{ node {{ name image @include(if: $x) ...State }} }} }} }} fragment State on Service {{ desiredState }}";
+        async Task<JsonArray> NodesAsync(bool x) =>
+            new([.. (await admin.DataAsync(query, new { c = clientId, x }))["services"]!["edges"]!.AsArray().Select(e => e!["node"]!.DeepClone())]);
+
+        foreach (var include in new[] { true, false, true })
+        {
+            var nodes = await NodesAsync(include);
+            Assert.Equal(["one", "two"], nodes.Select(n => n!["name"]!.GetValue<string>()));
+            Assert.All(nodes, n => Assert.Equal("RUNNING", n!["desiredState"]!.GetValue<string>()));
+            Assert.All(nodes, n => Assert.Equal(include, n!.AsObject().ContainsKey("image")));
+        }
+
+        var plain = await admin.DataAsync("query($c: ID!) { services(clientId: $c, first: 10) { edges { node { name ...State } } } } fragment State on Service { desiredState image }", new { c = clientId });
+        Assert.All(plain["services"]!["edges"]!.AsArray(), e => Assert.StartsWith("registry.example/", e!["node"]!["image"]!.GetValue<string>(), StringComparison.Ordinal));
+    }
 }
 
 public sealed class ServiceTestsOnSqlite(SqliteApp app) : ServiceTests(app);

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using GraphQL.Execution;
+using GraphQL.Types;
+using GraphQLParser.AST;
+using ExecutionContext = GraphQL.Execution.ExecutionContext;
+
+namespace PrivateNexus.Server.GraphQL;
+
+/// <summary>
+/// GraphQL.NET's serial strategy, except that it collects a selection set's fields once per object
+/// type instead of once per object. A page of a hundred services with their instances otherwise
+/// walks the same two selection sets two hundred times per request (the profile's
+/// <c>CollectFieldsFrom</c>); parsed documents are cached (<see cref="DocumentCache"/>), so the
+/// collected fields live exactly as long as their document.
+/// </summary>
+/// <remarks>
+/// Which fields a selection set yields depends only on the document and the schema — unless
+/// <c>@skip</c>/<c>@include</c> (or any directive) takes a request's variables into account, so a
+/// request with directive values falls back to collecting per object, as GraphQL.NET does.
+/// </remarks>
+public sealed class CachingSerialExecutionStrategy : SerialExecutionStrategy
+{
+    private static readonly ConditionalWeakTable<GraphQLSelectionSet, ConcurrentDictionary<IGraphType, CollectedField[]>> Collected = new();
+
+    protected override void SetSubFieldNodes(ExecutionContext context, ObjectExecutionNode parent)
+    {
+        if (context.DirectiveValues is { Count: > 0 } || parent.SelectionSet is not { } selectionSet)
+        {
+            base.SetSubFieldNodes(context, parent);
+            return;
+        }
+
+        var parentType = parent.GetObjectGraphType(context.Schema) ?? parent.GraphType;
+        var byType = Collected.GetValue(selectionSet, _ => new ConcurrentDictionary<IGraphType, CollectedField[]>());
+        if (!byType.TryGetValue(parentType, out var fields))
+        {
+            fields = [.. CollectFieldsFrom(context, parentType, selectionSet, null).Values.Select(f => new CollectedField(f.field, f.fieldType))];
+            byType.TryAdd(parentType, fields);
+        }
+
+        var subFields = new ExecutionNode[fields.Length];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            subFields[i] = BuildExecutionNode(parent, fields[i].Definition.ResolvedType!, fields[i].Field, fields[i].Definition);
+        }
+
+        parent.SubFields = subFields;
+    }
+
+    private sealed record CollectedField(GraphQLField Field, FieldType Definition);
+}
