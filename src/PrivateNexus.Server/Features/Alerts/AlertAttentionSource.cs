@@ -42,7 +42,7 @@ public sealed class AlertAttentionSource : IAttentionSource
         var more = (page.TotalCount ?? page.Items.Count) - items.Count;
         if (more > 0)
         {
-            items.Add(new AttentionItem($"{more} more firing alert(s)", null, AttentionLevel.Info));
+            items.Add(new AttentionItem($"{more} more firing alert(s)", null, AttentionLevel.Info, "/app/alerts?state=firing"));
         }
 
         return items;
@@ -58,7 +58,7 @@ public sealed class AlertAttentionSource : IAttentionSource
             _ => AttentionLevel.Info,
         };
         var detail = $"{alert.Severity}, firing since {Since(alert.StartsAt ?? alert.ActiveAt, now)}. {alert.Summary}".TrimEnd();
-        return new AttentionItem($"{ruleName ?? alert.Kind.ToString()}: {alert.TargetName}", detail, level, Link(alert, staff));
+        return new AttentionItem($"{ruleName ?? alert.Kind.ToString()}: {alert.TargetName}", detail, level, Href(alert, staff));
     }
 
     /// <summary>"10:42 UTC" today, "2026-11-28 10:42 UTC" before.</summary>
@@ -70,7 +70,7 @@ public sealed class AlertAttentionSource : IAttentionSource
     }
 
     /// <summary>The page of what the alert is about: the service, the nodes (staff), the client (its page for staff, its services otherwise).</summary>
-    private static string Link(Alert alert, bool staff) => alert.TargetType switch
+    public static string Href(Alert alert, bool staff) => alert.TargetType switch
     {
         AlertTargetType.Service => $"/app/services/{alert.TargetId}",
         AlertTargetType.Node => "/app/nodes",
