@@ -145,7 +145,7 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await Assertions.Expect(page.Locator("[data-testid=node-status]", new() { HasText = "Online" }).First).ToBeVisibleAsync(Long);
         await DashboardBrowser.ScreenshotAsync(page, "nodes");
 
-        foreach (var (path, heading, shot) in new[] { ("/app/users", "Users", "users"), ("/app/audit", "Audit log", "audit"), ("/app/account", "My account", "account"), ("/app/services", "Services", null) })
+        foreach (var (path, heading, shot) in new[] { ("/app/users", "Users", "users"), ("/app/audit", "Audit log", "audit"), ("/app/account", "My account", "account"), ("/app/alerts", "Alerts", null), ("/app/services", "Services", null) })
         {
             await page.GotoAsync(path);
             await DashboardApp.WaitInteractiveAsync(page);
@@ -251,6 +251,14 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await Assertions.Expect(item.GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", $"/app/services?client={mine}");
         await Assertions.Expect(page.GetByText($"theirs-quota-{suffix}")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByText($"atheirs-{suffix}")).ToHaveCountAsync(0);
+
+        // The alerts page lists the same, and only the same.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Alerts", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync("**/app/alerts");
+        var table = page.GetByTestId("alerts-table");
+        await Assertions.Expect(table.GetByText($"mine-quota-{suffix}")).ToBeVisibleAsync();
+        await Assertions.Expect(table.GetByTestId("alert-state")).ToHaveTextAsync(["Firing"]);
+        await Assertions.Expect(table.GetByText($"theirs-quota-{suffix}")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
 
         static Task QuotaRuleAsync(GraphQLClient admin, string clientId, string name) =>
