@@ -1,4 +1,5 @@
 using PrivateNexus.Server.Common;
+using PrivateNexus.Server.Events;
 
 namespace PrivateNexus.Server.Dashboard;
 
@@ -13,8 +14,8 @@ public enum AttentionLevel
 public sealed record AttentionItem(string Title, string? Detail, AttentionLevel Level, string? Href = null);
 
 /// <summary>
-/// How a feature adds its own section to the home page without the page knowing it (alerts, when
-/// that feature lands: register an implementation with <c>AddSingleton&lt;IAttentionSource, …&gt;</c>).
+/// How a feature adds its own section to the home page without the page knowing it (firing alerts:
+/// the alerts feature registers one with <c>AddSingleton&lt;IAttentionSource, …&gt;</c>).
 /// <see cref="ReadAsync"/> gets a scope acting as the signed-in user, so the feature's service and the
 /// rulebook decide what is shown. With none registered the home page simply has no such section.
 /// </summary>
@@ -23,6 +24,12 @@ public interface IAttentionSource
     string Heading { get; }
 
     Task<IReadOnlyList<AttentionItem>> ReadAsync(IServiceProvider userScope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether an event on the bus may change this section, so an open home page reloads (cheap: the
+    /// event's type and ids only; the reload reads through the rulebook again).
+    /// </summary>
+    bool Follows(PnxEvent change) => false;
 }
 
 /// <summary>A source's section: its items, or why it has none to show (never an exception on the page).</summary>

@@ -4,6 +4,7 @@ using MudBlazor.Services;
 using PrivateNexus.Server.Dashboard;
 using PrivateNexus.Server.Dashboard.Shared;
 using PrivateNexus.Server.Engine;
+using PrivateNexus.Server.Features.Alerts;
 using PrivateNexus.Server.Features.Deployments;
 using PrivateNexus.Server.Features.Services;
 
@@ -55,5 +56,41 @@ public sealed class ComponentTests : BunitContext
         var element = chip.Find("[data-testid=service-status]");
         Assert.Equal("Failing", element.GetAttribute("data-status"));
         Assert.Contains("Failing", element.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_firing_alert_on_the_home_page_says_its_severity_rule_and_since_when_and_links_to_its_target()
+    {
+        var now = new DateTimeOffset(2026, 11, 29, 11, 5, 0, TimeSpan.Zero);
+        var serviceId = Guid.NewGuid();
+        var alert = new Alert
+        {
+            Fingerprint = "f",
+            Kind = AlertKind.RestartLoop,
+            Severity = AlertSeverity.Critical,
+            State = AlertState.Firing,
+            TargetType = AlertTargetType.Service,
+            TargetId = serviceId,
+            TargetName = "acme/web",
+            ActiveAt = now.AddMinutes(-30),
+            StartsAt = new DateTimeOffset(2026, 11, 29, 10, 42, 0, TimeSpan.Zero),
+            Summary = "Service acme/web restarted 4 time(s) in the last 5m (threshold 3).",
+        };
+        var item = AlertAttentionSource.Item(alert, "web restarts", now, staff: false);
+        var section = Render<AttentionSectionCard>(p => p.Add(c => c.Section, new AttentionSection("Firing alerts", [item], null)));
+
+        var element = section.Find("[data-testid=attention-item]");
+        Assert.Equal("Critical", element.GetAttribute("data-level"));
+        Assert.Contains("mud-alert-text-error", element.ClassName, StringComparison.Ordinal);
+        Assert.Equal($"/app/services/{serviceId}", section.Find("a").GetAttribute("href"));
+        Assert.Equal("web restarts: acme/web", section.Find("a").TextContent.Trim());
+        Assert.Contains("Critical, firing since 10:42 UTC. Service acme/web restarted 4 time(s)", element.TextContent, StringComparison.Ordinal);
+
+        // Another day's is dated; a client's alert opens the client for staff, its services for the client's people.
+        Assert.Equal("2026-11-28 23:59 UTC", AlertAttentionSource.Since(new DateTimeOffset(2026, 11, 29, 0, 59, 0, TimeSpan.FromHours(1)), now));
+        var quota = new Alert { Fingerprint = "q", Kind = AlertKind.QuotaNearlyUsed, TargetType = AlertTargetType.Client, TargetId = serviceId, TargetName = "acme", ActiveAt = now };
+        Assert.Equal($"/app/clients/{serviceId}", AlertAttentionSource.Item(quota, null, now, staff: true).Href);
+        Assert.Equal($"/app/services?client={serviceId}", AlertAttentionSource.Item(quota, null, now, staff: false).Href);
+        Assert.Equal(AttentionLevel.Info, AlertAttentionSource.Item(quota, null, now, staff: false).Level);
     }
 }

@@ -145,7 +145,7 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await Assertions.Expect(page.Locator("[data-testid=node-status]", new() { HasText = "Online" }).First).ToBeVisibleAsync(Long);
         await DashboardBrowser.ScreenshotAsync(page, "nodes");
 
-        foreach (var (path, heading, shot) in new[] { ("/app/users", "Users", "users"), ("/app/audit", "Audit log", "audit"), ("/app/account", "My account", "account"), ("/app/services", "Services", null) })
+        foreach (var (path, heading, shot) in new[] { ("/app/users", "Users", "users"), ("/app/audit", "Audit log", "audit"), ("/app/account", "My account", "account"), ("/app/alerts", "Alerts", null), ("/app/services", "Services", null) })
         {
             await page.GotoAsync(path);
             await DashboardApp.WaitInteractiveAsync(page);
@@ -220,6 +220,54 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await Assertions.Expect(table.GetByText("first")).ToHaveCountAsync(0);
         await Assertions.Expect(table.GetByText("third")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Home_shows_a_client_member_their_clients_firing_alert_live_and_not_another_clients()
+    {
+        app.RequireAll();
+        var admin = await app.AdminAsync();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var mine = await admin.CreateClientAsync($"amine-{suffix}");
+        var theirs = await admin.CreateClientAsync($"atheirs-{suffix}");
+        await CreateStoppedServiceAsync(admin, mine, "web");
+        await CreateStoppedServiceAsync(admin, theirs, "web");
+        var email = await app.MemberEmailAsync(mine, "MEMBER");
+
+        var page = await app.NewPageAsync();
+        await DashboardApp.SignInAsync(page, email, AdminActions.Password);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "What needs attention" })).ToBeVisibleAsync();
+
+        // A quota rule any client with a service passes, for=0s: it fires at the next evaluation (every second here).
+        // The other client's fires first, so the open page's reload for ours has seen it too.
+        await QuotaRuleAsync(admin, theirs, $"theirs-quota-{suffix}");
+        Assert.True(await Eventually.TrueAsync(async () => await FiringAsync(admin, theirs), TimeSpan.FromSeconds(30)), "the other client's alert fires");
+        await QuotaRuleAsync(admin, mine, $"mine-quota-{suffix}");
+
+        var alerts = page.GetByTestId("attention-section").Filter(new() { HasText = "Firing alerts" });
+        var item = alerts.GetByTestId("attention-item").Filter(new() { HasText = $"mine-quota-{suffix}" });
+        await Assertions.Expect(item).ToBeVisibleAsync(Long);
+        await Assertions.Expect(item).ToContainTextAsync("Warning, firing since");
+        await Assertions.Expect(item.GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", $"/app/services?client={mine}");
+        await Assertions.Expect(page.GetByText($"theirs-quota-{suffix}")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText($"atheirs-{suffix}")).ToHaveCountAsync(0);
+
+        // The alerts page lists the same, and only the same.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Alerts", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync("**/app/alerts");
+        var table = page.GetByTestId("alerts-table");
+        await Assertions.Expect(table.GetByText($"mine-quota-{suffix}")).ToBeVisibleAsync();
+        await Assertions.Expect(table.GetByTestId("alert-state")).ToHaveTextAsync(["Firing"]);
+        await Assertions.Expect(table.GetByText($"theirs-quota-{suffix}")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+
+        static Task QuotaRuleAsync(GraphQLClient admin, string clientId, string name) =>
+            admin.DataAsync(
+                "mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id } }",
+                new { input = new { clientId, name, kind = "QUOTA_NEARLY_USED", threshold = 0.001, @for = "0s" } });
+
+        static async Task<bool> FiringAsync(GraphQLClient admin, string clientId) =>
+            (await admin.DataAsync("query($c: ID) { alerts(clientId: $c, state: FIRING) { items { id } } }", new { c = clientId }))["alerts"]!["items"]!.AsArray().Count > 0;
     }
 
     private static Task<System.Text.Json.Nodes.JsonNode> CreateStoppedServiceAsync(GraphQLClient admin, string clientId, string name) =>

@@ -41,6 +41,17 @@ public sealed class AlertService(PnxDbContext db, Rulebook rules)
             .ToLookup(r => r.Transition.AlertId, r => r.Transition);
     }
 
+    /// <summary>The names of these rules, of those the caller may read (for lists that show an alert's rule).</summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> RuleNamesAsync(IReadOnlyCollection<Guid> ruleIds, CancellationToken cancellationToken)
+    {
+        var actor = await rules.ActorAsync(cancellationToken);
+        var rows = await db.AlertRules.AsNoTracking()
+            .Where(r => ruleIds.Contains(r.Id))
+            .Select(r => new { r.Id, r.Name, r.ClientId })
+            .ToListAsync(cancellationToken);
+        return rows.Where(r => MayRead(actor, r.ClientId)).ToDictionary(r => r.Id, r => r.Name);
+    }
+
     /// <summary>Whether the actor may read alerts of this client (null: platform alerts); asked again for every pushed event.</summary>
     public static bool MayRead(Actor actor, Guid? clientId) => AlertAccess.MayRead(actor, clientId);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PrivateNexus.Server.Dashboard;
 using PrivateNexus.Server.Features.Alerts;
 using PrivateNexus.Server.Hosting;
 
@@ -16,6 +17,8 @@ public static class AlertsSetup
         services.AddValidatedSettings<SmtpOptions>(SmtpOptions.Section);
         services.AddScoped<AlertRuleService>().AddScoped<NotificationChannelService>().AddScoped<AlertService>();
         services.AddScoped<AlertConditions>().AddScoped<NotificationSender>().AddScoped<WebhookSender>().AddScoped<EmailSender>();
+        // The dashboard's home page lists the caller's firing alerts through this (it knows nothing of alerts).
+        services.AddSingleton<IAttentionSource, AlertAttentionSource>();
         services.AddSingleton<AlertMetrics>();
         services.AddSingleton<RestartTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<RestartTracker>());
