@@ -16,8 +16,8 @@ namespace PrivateNexus.Server.GraphQL;
 /// </summary>
 /// <remarks>
 /// Which fields a selection set yields depends only on the document and the schema — unless
-/// <c>@skip</c>/<c>@include</c> (or any directive) takes a request's variables into account, so a
-/// request with directive values falls back to collecting per object, as GraphQL.NET does.
+/// <c>@skip</c>/<c>@include</c> (or any directive, on a field or a fragment) takes a request's
+/// variables into account, so a document with any directive keeps GraphQL.NET's per-object collection.
 /// </remarks>
 public sealed class CachingSerialExecutionStrategy : SerialExecutionStrategy
 {
@@ -25,7 +25,7 @@ public sealed class CachingSerialExecutionStrategy : SerialExecutionStrategy
 
     protected override void SetSubFieldNodes(ExecutionContext context, ObjectExecutionNode parent)
     {
-        if (context.DirectiveValues is { Count: > 0 } || parent.SelectionSet is not { } selectionSet)
+        if (HasDirectives(context.Document) || parent.SelectionSet is not { } selectionSet)
         {
             base.SetSubFieldNodes(context, parent);
             return;
@@ -47,6 +47,16 @@ public sealed class CachingSerialExecutionStrategy : SerialExecutionStrategy
 
         parent.SubFields = subFields;
     }
+
+    /// <summary>
+    /// Whether the document uses any directive at all — on a field, a fragment spread or an inline
+    /// fragment. Conservative on purpose: any '@' in the document's text (even inside a string
+    /// argument) means "collect per object", so no directive can ever be overlooked.
+    /// </summary>
+    private static bool HasDirectives(GraphQLDocument document) =>
+        (bool)DirectiveUse.GetValue(document, d => d.Source.Span.Contains('@'));
+
+    private static readonly ConditionalWeakTable<GraphQLDocument, object> DirectiveUse = new();
 
     private sealed record CollectedField(GraphQLField Field, FieldType Definition);
 }

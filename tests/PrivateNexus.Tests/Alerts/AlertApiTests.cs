@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PrivateNexus.Server.Data;
 using PrivateNexus.Tests.Infrastructure;
 using PrivateNexus.Tests.Realtime;
 
@@ -186,6 +189,41 @@ public abstract class AlertApiTests(PnxApp app) : AppTests(app)
 
     private static object Webhook(string clientId, string name, string secret = "a-long-enough-secret") =>
         new { clientId, name, type = "WEBHOOK", url = "https://hooks.example.test/alerts", secret };
+
+    [Fact]
+    public async Task An_alert_stepped_by_two_overlapping_evaluations_is_saved_by_the_first_only()
+    {
+        var admin = await App.AdminAsync();
+        await admin.EnsureNodeAsync();
+        var client = await admin.CreateClientAsync(Unique("overlap"));
+        await admin.CreateServiceAsync(client, "web");
+        var rule = (await admin.DataAsync(
+            "mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id } }",
+            new { input = new { clientId = client, name = "quota", kind = "QUOTA_NEARLY_USED", threshold = 0.001 } }))["createAlertRule"]!["id"]!.GetValue<string>();
+        var clientId = Guid.Parse(client);
+        async Task<string?> StateAsync() =>
+            (await admin.DataAsync("query($c: ID) { alerts(clientId: $c) { items { state } } }", new { c = client }))["alerts"]!["items"]!.AsArray().SingleOrDefault()?["state"]?.GetValue<string>();
+        Assert.True(await Eventually.TrueAsync(async () => await StateAsync() == "FIRING", TimeSpan.FromSeconds(20)));
+
+        // Resolved and quiet, the server's own evaluator leaves the row alone while the two below race.
+        await admin.DataAsync("mutation($id: ID!) { updateAlertRule(input: { id: $id, enabled: false }) { id } }", new { id = rule });
+        Assert.True(await Eventually.TrueAsync(async () => await StateAsync() == "RESOLVED", TimeSpan.FromSeconds(20)));
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+
+        // Two evaluations (two replicas during a lease handover) read the same alert, both step it.
+        await using var first = App.Services.CreateAsyncScope();
+        await using var second = App.Services.CreateAsyncScope();
+        var one = await first.ServiceProvider.GetRequiredService<PnxDbContext>().Alerts.SingleAsync(a => a.ClientId == clientId, TestContext.Current.CancellationToken);
+        var other = await second.ServiceProvider.GetRequiredService<PnxDbContext>().Alerts.SingleAsync(a => a.ClientId == clientId, TestContext.Current.CancellationToken);
+        foreach (var alert in new[] { one, other })
+        {
+            alert.Summary = "stepped";
+            alert.Version++;
+        }
+
+        await first.ServiceProvider.GetRequiredService<PnxDbContext>().SaveChangesAsync(TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.ServiceProvider.GetRequiredService<PnxDbContext>().SaveChangesAsync(TestContext.Current.CancellationToken));
+    }
 }
 
 public sealed class AlertApiTestsOnSqlite(SqliteApp app) : AlertApiTests(app);

@@ -278,6 +278,22 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
             Assert.All(nodes, n => Assert.Equal(include, n!.AsObject().ContainsKey("image")));
         }
 
+        // A directive on a fragment spread, then on an inline fragment, the same way.
+        const string Page = "query($c: ID!, $x: Boolean!) { services(clientId: $c, first: 10) { edges { node { name SELECTION } } } }";
+        foreach (var document in new[]
+        {
+            Page.Replace("SELECTION", "...Image @include(if: $x)", StringComparison.Ordinal) + " fragment Image on Service { image }",
+            Page.Replace("SELECTION", "... on Service @include(if: $x) { image }", StringComparison.Ordinal),
+        })
+        {
+            var unique = $"# {Unique("fragments")}\n{document}";
+            foreach (var include in new[] { true, false, true })
+            {
+                var edges = (await admin.DataAsync(unique, new { c = clientId, x = include }))["services"]!["edges"]!.AsArray();
+                Assert.All(edges, e => Assert.Equal(include, e!["node"]!.AsObject().ContainsKey("image")));
+            }
+        }
+
         var plain = await admin.DataAsync("query($c: ID!) { services(clientId: $c, first: 10) { edges { node { name ...State } } } } fragment State on Service { desiredState image }", new { c = clientId });
         Assert.All(plain["services"]!["edges"]!.AsArray(), e => Assert.StartsWith("registry.example/", e!["node"]!["image"]!.GetValue<string>(), StringComparison.Ordinal));
     }

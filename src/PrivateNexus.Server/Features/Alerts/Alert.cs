@@ -72,6 +72,13 @@ public sealed class Alert
 
     /// <summary>The transition of the current firing period (repeats are deliveries of it).</summary>
     public Guid? FiringTransitionId { get; set; }
+
+    /// <summary>
+    /// Bumped by every evaluation that changes the alert (optimistic concurrency): should two replicas
+    /// ever evaluate the same round (a lease handover, a leader cut off from Redis), only the first
+    /// to save steps the alert — the other's transitions and deliveries are never written.
+    /// </summary>
+    public long Version { get; set; }
 }
 
 /// <summary>A firing or resolved transition of an alert: stored history, published, and sent to the channels.</summary>

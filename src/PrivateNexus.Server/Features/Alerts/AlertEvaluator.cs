@@ -142,11 +142,16 @@ public sealed class AlertEvaluator(
             }
         }
 
+        foreach (var changed in db.ChangeTracker.Entries<Alert>().Where(e => e.State == EntityState.Modified))
+        {
+            changed.Entity.Version++;
+        }
+
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
         {
             // Another replica evaluated at the same moment (a lease handover): its round stands, ours is dropped.
             logger.LogWarning("Alert evaluation overlapped with another replica's; this round is skipped");

@@ -9,9 +9,11 @@ namespace PrivateNexus.Server.Features.Alerts;
 /// each notice a transition and each send it. Without Redis there is one replica and it leads. With
 /// Redis the leader holds a key with a 15-second expiry, renewed every 5 seconds (the pattern of
 /// <c>Engine/NodeLeases</c>); if it dies another replica takes over within 15 seconds and carries on
-/// from the stored alert states. While Redis is unreachable each replica keeps what it had. Should two
-/// ever overlap, the database still refuses a second alert per fingerprint and a second delivery per
-/// transition and channel, and a delivery is claimed (optimistic concurrency) before it is sent.
+/// from the stored alert states. While Redis is unreachable each replica keeps what it had (alerts keep
+/// being evaluated on a single replica whose Redis is down). Should two ever overlap, the database
+/// keeps it exactly once: a second alert per fingerprint is refused, an alert both stepped is saved
+/// by the first only (<see cref="Alert.Version"/>; the other round is dropped with its transitions and
+/// deliveries), and a delivery is claimed (optimistic concurrency) before it is sent.
 /// </summary>
 public sealed class AlertLeadership(IServiceProvider services, IOptions<AlertsOptions> options, ILogger<AlertLeadership> logger) : BackgroundService
 {

@@ -47,6 +47,7 @@ internal static class AlertsModel
             b.Property(a => a.Severity).HasConversion<string>().HasMaxLength(16);
             b.Property(a => a.State).HasConversion<string>().HasMaxLength(16);
             b.Property(a => a.Summary).HasMaxLength(500);
+            b.Property(a => a.Version).IsConcurrencyToken();
             b.HasOne<AlertRule>().WithMany().HasForeignKey(a => a.RuleId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -35,6 +35,9 @@ public static class AlertsSetup
                 return new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false,
+
+                    // Through a proxy the guard would see the proxy's address, not the target's.
+                    UseProxy = false,
                     ConnectCallback = (context, ct) => WebhookTargetGuard.ConnectAsync(context, allowPrivate, ct),
                 };
             })

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Caching.Memory;
 using PrivateNexus.Server.Data;
 
@@ -21,13 +20,14 @@ namespace PrivateNexus.Server.Features.Services;
 /// </remarks>
 public sealed class ServiceListCache : IDisposable
 {
-    // Entries are pages of at most a hundred rows (or a status filter's bounded candidate list).
-    private const int MaxEntries = 256;
+    // Bounded by the services held, not the entries: a page holds at most a hundred, a status filter's
+    // candidate list up to ten thousand.
+    private const int MaxRows = 25_600;
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
     private const string StampQuery = $"SELECT \"Value\" FROM \"ChangeStamps\" WHERE \"Name\" = '{ChangeStamps.Services}'";
 
-    private readonly MemoryCache _lists = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
+    private readonly MemoryCache _lists = new(new MemoryCacheOptions { SizeLimit = MaxRows });
 
     private long _hits;
     private long _misses;
@@ -38,9 +38,18 @@ public sealed class ServiceListCache : IDisposable
     /// <summary>Lists read from the database.</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
-    public async Task<T> GetOrLoadAsync<T>(PnxDbContext db, object key, Func<Task<T>> load, CancellationToken cancellationToken)
+    /// <param name="rows">How many services the loaded value holds (its size against the cache's bound).</param>
+    public async Task<T> GetOrLoadAsync<T>(PnxDbContext db, object key, Func<Task<T>> load, Func<T, int> rows, CancellationToken cancellationToken)
         where T : class
     {
+        // Inside a transaction the stamp may count the transaction's own uncommitted writes: a copy
+        // filed under it could outlive a rollback. Such callers read the database directly.
+        if (db.Database.CurrentTransaction is not null)
+        {
+            Interlocked.Increment(ref _misses);
+            return await load();
+        }
+
         // Read before the rows: rows read after it are at least as new as the stamp they are filed under.
         if (await ReadStampAsync(db, cancellationToken) is not { } stamp)
         {
@@ -58,7 +67,7 @@ public sealed class ServiceListCache : IDisposable
 
         Interlocked.Increment(ref _misses);
         var loaded = await load();
-        _lists.Set(stamped, loaded, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+        _lists.Set(stamped, loaded, new MemoryCacheEntryOptions { Size = Math.Max(1, rows(loaded)), AbsoluteExpirationRelativeToNow = Lifetime });
         return loaded;
     }
 
@@ -75,7 +84,6 @@ public sealed class ServiceListCache : IDisposable
         {
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.CommandText = StampQuery;
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
             return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull
                 ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
                 : null;

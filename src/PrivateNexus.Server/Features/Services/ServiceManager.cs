@@ -84,7 +84,7 @@ public sealed class ServiceManager(
                 var listed = await query.ToPageAsync(page, cancellationToken);
                 await MarkSuspendedAsync(listed.Items, cancellationToken);
                 return listed;
-            }, cancellationToken);
+            }, listed => listed.Items.Count, cancellationToken);
         }
 
         // Live status lives in the mirror, not the database: filter the (already narrowed) list in memory.
@@ -93,7 +93,7 @@ public sealed class ServiceManager(
             var rows = await query.Take(MaxStatusFilterRows).ToListAsync(cancellationToken);
             await MarkSuspendedAsync(rows, cancellationToken);
             return rows;
-        }, cancellationToken);
+        }, rows => rows.Count, cancellationToken);
         return all.Where(s => runtime.Status(s) == status).ToList().ToPage(page);
     }
 

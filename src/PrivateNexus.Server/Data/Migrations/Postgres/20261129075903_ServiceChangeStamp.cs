@@ -27,9 +27,11 @@ namespace PrivateNexus.Server.Data.Migrations.Postgres
                 columns: new[] { "Name", "Value" },
                 values: new object[] { "services", 0L });
 
-            // The database bumps the stamp itself, in the writing transaction, whoever writes.
+            // The database bumps the stamp itself, in the writing transaction, whoever writes — also a
+            // session with another search_path (the function keeps the schema it was created in).
             migrationBuilder.Sql("""
-                CREATE FUNCTION pnx_bump_services_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+                CREATE FUNCTION pnx_bump_services_stamp() RETURNS trigger LANGUAGE plpgsql
+                    SET search_path FROM CURRENT AS $$
                 BEGIN
                     UPDATE "ChangeStamps" SET "Value" = "Value" + 1 WHERE "Name" = 'services';
                     RETURN NULL;
