@@ -158,4 +158,17 @@ public sealed class DashboardLogicTests
 
     private static ServiceLogLine Line(string text) =>
         new(new ContainerState("c1", "web-0", Guid.Empty, Guid.Empty, 1, 0, 0, "running", null, 0, 0, null, "app:1", []), new LogLine(DateTimeOffset.UnixEpoch, LogStream.Stdout, text));
+
+    [Theory]
+    [InlineData("/app/services", "/app/services")]
+    [InlineData("/app/services?client=1", "/app/services?client=1")]
+    [InlineData("//evil.example/x", "/app")]
+    [InlineData("/\\evil.example/x", "/app")]
+    [InlineData("/\t/evil.example/x", "/app")]
+    [InlineData("/app/\r\nLocation: x", "/app")]
+    [InlineData("https://evil.example/", "/app")]
+    [InlineData("/", "/app")]
+    [InlineData(null, "/app")]
+    public void Sign_in_returns_only_to_paths_of_this_server(string? returnUrl, string expected) =>
+        Assert.Equal(expected, PrivateNexus.Server.Dashboard.SignIn.DashboardSignInEndpoints.LocalOrHome(returnUrl));
 }

@@ -33,10 +33,19 @@ public sealed class DashboardOAuthClient(IServer server, IServiceScopeFactory sc
         return registered.Contains(own) ? own : null;
     }
 
-    /// <summary>Where this server itself answers, for the code redemption (the token endpoint is ours).</summary>
+    /// <summary>
+    /// Where this server itself answers, for the code redemption (the token endpoint is ours): a plain
+    /// HTTP listener if there is one; else the public URL, whose name the TLS certificate carries (a
+    /// TLS listener reached as https://127.0.0.1 would fail the certificate check); else the first
+    /// listener.
+    /// </summary>
     public string BackChannelAddress(HttpContext context)
     {
-        var address = Addresses().FirstOrDefault() ?? $"{context.Request.Scheme}://{context.Request.Host}";
+        var listening = Addresses().ToList();
+        var address = listening.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            ?? options.Value.PublicUrl?.GetLeftPart(UriPartial.Authority)
+            ?? listening.FirstOrDefault()
+            ?? $"{context.Request.Scheme}://{context.Request.Host}";
         return address.TrimEnd('/') + "/";
     }
 

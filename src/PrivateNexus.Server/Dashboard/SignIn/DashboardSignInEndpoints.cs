@@ -170,8 +170,15 @@ public static class DashboardSignInEndpoints
 
     private static IDataProtector Protector(IDataProtectionProvider protection) => protection.CreateProtector("pnx.dashboard.signin");
 
-    private static string LocalOrHome(string? returnUrl) =>
-        returnUrl is { Length: > 1 } && returnUrl[0] == '/' && returnUrl[1] is not ('/' or '\\') ? returnUrl : DashboardSetup.BasePath;
+    /// <summary>
+    /// Where to go after signing in: a path on this server, else the dashboard's home. Not "//host" or
+    /// "/\\host" (another host to a browser), and no control characters (browsers drop some, so
+    /// "/\t/host" is another host too; LocalRedirect would refuse it with a 500).
+    /// </summary>
+    internal static string LocalOrHome(string? returnUrl) =>
+        returnUrl is { Length: > 1 } && returnUrl[0] == '/' && returnUrl[1] is not ('/' or '\\') && !returnUrl.Any(char.IsControl)
+            ? returnUrl
+            : DashboardSetup.BasePath;
 
     private static string RandomToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
 
