@@ -47,8 +47,17 @@ public sealed record AttentionView(
                 .Where(n => n.State.Status is not NodeStatus.Online || n.Node.Drained));
         }
 
-        var clients = (await provider.GetRequiredService<ClientService>()
-            .ListAsync(new ClientFilter(Status: ClientStatus.Active), new PageRequest(PageRequest.MaxPageSize, CountTotal: false), cancellationToken)).Items;
+        // Every active client the user may see, page by page (quotas of the 101st count too).
+        var clients = new List<Client>();
+        string? after = null;
+        do
+        {
+            var page = await provider.GetRequiredService<ClientService>()
+                .ListAsync(new ClientFilter(Status: ClientStatus.Active), new PageRequest(PageRequest.MaxPageSize, after, CountTotal: false), cancellationToken);
+            clients.AddRange(page.Items);
+            after = page.HasNextPage ? page.CursorAt(page.Items.Count - 1) : null;
+        }
+        while (after is not null);
         var services = await provider.GetRequiredService<ServiceManager>().ListForClientsAsync([.. clients.Select(c => c.Id)], cancellationToken);
         var quotas = new List<QuotaAttention>();
         foreach (var client in clients)

@@ -13,9 +13,18 @@ public static class PolicyLoader
         {
             await using var scope = await caller.ScopeAsync();
             var client = await scope.ServiceProvider.GetRequiredService<ClientService>().GetAsync(clientId, CancellationToken.None);
-            var services = await scope.ServiceProvider.GetRequiredService<ServiceManager>()
-                .ListAsync(new ServiceFilter(ClientId: clientId), new PageRequest(PageRequest.MaxPageSize, CountTotal: false), CancellationToken.None);
-            return (client, [.. services.Items.Where(s => s.Id != exceptServiceId).Select(s => s.Spec)]);
+            // Every page: the quota counts all of the client's services, not the first hundred.
+            var manager = scope.ServiceProvider.GetRequiredService<ServiceManager>();
+            var others = new List<ServiceSpec>();
+            string? after = null;
+            do
+            {
+                var page = await manager.ListAsync(new ServiceFilter(ClientId: clientId), new PageRequest(PageRequest.MaxPageSize, after, CountTotal: false), CancellationToken.None);
+                others.AddRange(page.Items.Where(s => s.Id != exceptServiceId).Select(s => s.Spec));
+                after = page.HasNextPage ? page.CursorAt(page.Items.Count - 1) : null;
+            }
+            while (after is not null);
+            return (client, others);
         }
         catch (DomainException)
         {
