@@ -53,14 +53,3 @@ public sealed record ServiceView(
     private static string Since(DateTimeOffset? lastSeen) =>
         lastSeen is { } t ? $" since {t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC" : "";
 }
-
-/// <summary>The actions on one service the rulebook allows the actor.</summary>
-public sealed record ServiceAbilities(bool Operate, bool Manage, bool ReadLogs)
-{
-    public static readonly ServiceAbilities None = new(false, false, false);
-
-    public static ServiceAbilities Of(Authorization.Actor actor, Guid clientId) => new(
-        Authorization.Rulebook.Allows(actor, Authorization.Permission.ServiceOperate, clientId),
-        Authorization.Rulebook.Allows(actor, Authorization.Permission.ServiceManage, clientId),
-        Authorization.Rulebook.Allows(actor, Authorization.Permission.ServiceLogs, clientId));
-}

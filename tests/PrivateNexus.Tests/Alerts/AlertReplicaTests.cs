@@ -1,4 +1,3 @@
-using Npgsql;
 using PrivateNexus.Tests.Infrastructure;
 using PrivateNexus.Tests.Realtime;
 
@@ -45,80 +44,8 @@ public sealed class AlertReplicaTests(AlertReplicaPair pair) : IClassFixture<Ale
 }
 
 /// <summary>Two replicas as in <see cref="ReplicaPair"/>, whose clients' webhooks may reach the test's loopback listener.</summary>
-public sealed class AlertReplicaPair : IAsyncLifetime
+public sealed class AlertReplicaPair : ReplicaPair
 {
-    private readonly string _database = "pnx_alerts_" + Guid.NewGuid().ToString("N")[..12];
-    private readonly PrivateRedis _redis = new();
-
-    public Replica A { get; private set; } = null!;
-
-    public Replica B { get; private set; } = null!;
-
-    public bool Available { get; private set; }
-
-    public async ValueTask InitializeAsync()
-    {
-        if (PostgresApp.AdminConnectionString is null || PrivateRedis.ServerBinary is null)
-        {
-            return;
-        }
-
-        await using (var admin = new NpgsqlConnection(PostgresApp.AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        await _redis.StartAsync();
-        var connection = new NpgsqlConnectionStringBuilder(PostgresApp.AdminConnectionString) { Database = _database }.ConnectionString;
-        A = new Replica(connection, _redis.Url);
-        await A.InitializeAsync();
-        B = new Replica(connection, _redis.Url);
-        await B.InitializeAsync();
-        Available = true;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Available)
-        {
-            await B.DisposeAsync();
-            await A.DisposeAsync();
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(PostgresApp.AdminConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-
-        _redis.Dispose();
-    }
-
-    public void RequireAvailable()
-    {
-        if (Available)
-        {
-            return;
-        }
-
-        Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, "PNX_TEST_POSTGRES and PNX_TEST_REDIS_SERVER must be set in CI.");
-        Assert.Skip("PostgreSQL and Redis are not provided; run scripts/test.sh.");
-    }
-
-    public sealed class Replica(string connectionString, string redisUrl) : PnxApp
-    {
-        public override string Provider => "postgres";
-
-        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-        {
-            ["Pnx:DatabaseUrl"] = connectionString,
-            ["Pnx:MigrateOnStart"] = "true",
-            ["Pnx:KeysInDatabase"] = "true",
-            ["Pnx:RedisUrl"] = redisUrl,
-            ["Pnx:Alerts:AllowPrivateWebhookTargets"] = "true",
-        };
-
-        public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
-    }
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } =
+        new Dictionary<string, string?> { ["Pnx:Alerts:AllowPrivateWebhookTargets"] = "true" };
 }

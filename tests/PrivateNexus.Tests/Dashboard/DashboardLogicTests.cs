@@ -99,6 +99,11 @@ public sealed class DashboardLogicTests
         Assert.Equal(new ServiceAbilities(operate, manage, logs), ServiceAbilities.Of(actor, client));
         Assert.Equal(ServiceAbilities.None, ServiceAbilities.Of(actor, Guid.NewGuid()));
         Assert.Equal(ServiceAbilities.None, ServiceAbilities.Of(actor with { Scopes = new HashSet<string>() }, client));
+
+        // The menu's answers come from the same feature services: deploying needs an owner, the audit log an owner too.
+        Assert.Equal(manage, ServiceAbilities.MayDeployAnywhere(actor));
+        Assert.Equal(role == ClientRole.Owner, AuditQueryService.MayReadAny(actor));
+        Assert.False(AuditQueryService.MayReadAny(actor with { ClientRoles = new Dictionary<Guid, ClientRole>() }));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace PrivateNexus.Tests.Realtime;
 /// ring in it, one Redis — here a redis-server of this fixture's own (the binary test-env.sh
 /// installed), so a test can stop and restart it without disturbing other suites.
 /// </summary>
-public sealed class ReplicaPair : IAsyncLifetime
+public class ReplicaPair : IAsyncLifetime
 {
     private readonly string _database = "pnx_pair_" + Guid.NewGuid().ToString("N")[..12];
     private readonly PrivateRedis _redis = new();
@@ -19,6 +19,9 @@ public sealed class ReplicaPair : IAsyncLifetime
 
 
     public bool Available { get; private set; }
+
+    /// <summary>Settings both replicas get on top of <see cref="Replica"/>'s own (a suite's special needs).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     public async ValueTask InitializeAsync()
     {
@@ -38,9 +41,9 @@ public sealed class ReplicaPair : IAsyncLifetime
         var connection = new NpgsqlConnectionStringBuilder(PostgresApp.AdminConnectionString) { Database = _database }.ConnectionString;
 
         // One after the other: the first migrates and bootstraps, the second finds it done.
-        A = new Replica(connection, _redis.Url);
+        A = new Replica(connection, _redis.Url, ExtraSettings);
         await A.InitializeAsync();
-        B = new Replica(connection, _redis.Url);
+        B = new Replica(connection, _redis.Url, ExtraSettings);
         await B.InitializeAsync();
         Available = true;
     }
@@ -59,6 +62,7 @@ public sealed class ReplicaPair : IAsyncLifetime
         }
 
         _redis.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     public void RequireAvailable()
@@ -78,11 +82,11 @@ public sealed class ReplicaPair : IAsyncLifetime
     public void StopRedis() => _redis.Stop();
 
     /// <summary>One replica: PostgreSQL (shared), keys in the database, Redis for the bus.</summary>
-    public sealed class Replica(string connectionString, string redisUrl) : PnxApp
+    public sealed class Replica(string connectionString, string redisUrl, IReadOnlyDictionary<string, string?> extra) : PnxApp
     {
         public override string Provider => "postgres";
 
-        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(extra)
         {
             ["Pnx:DatabaseUrl"] = connectionString,
             ["Pnx:MigrateOnStart"] = "true",

@@ -49,6 +49,9 @@ public sealed class AuditQueryService(PnxDbContext db, Rulebook rules)
         Rulebook.AllowsPlatform(actor, Permission.PlatformAuditRead)
         || (clientId is { } id && Rulebook.Allows(actor, Permission.AuditRead, id));
 
+    /// <summary>Whether the actor may read any audit events at all (the platform's, or one of their clients').</summary>
+    public static bool MayReadAny(Actor actor) => MayRead(actor, null) || actor.ClientRoles.Keys.Any(c => MayRead(actor, c));
+
     /// <summary>For pushed events: the audit event if the caller may read it now, else null (nothing audited, so no feedback loop).</summary>
     public async Task<AuditEvent?> FindVisibleAsync(Guid id, CancellationToken cancellationToken)
     {
