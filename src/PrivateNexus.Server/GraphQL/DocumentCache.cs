@@ -1,5 +1,6 @@
 using GraphQL;
 using GraphQL.DI;
+using GraphQL.Validation;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,8 @@ namespace PrivateNexus.Server.GraphQL;
 /// <summary>
 /// Keeps parsed documents that passed validation, keyed by query text, in a bounded cache, so a
 /// repeated query skips parsing and the schema-only validation rules (the bulk of GraphQL.NET's
-/// per-request cost). Rules that depend on the caller or the request run every time (they are in
-/// <see cref="ExecutionOptions.CachedDocumentValidationRules"/>).
+/// per-request cost). Rules that depend on the caller or the request run every time they apply (they
+/// are in <see cref="ExecutionOptions.CachedDocumentValidationRules"/>; see <see cref="ICachedDocumentRule"/>).
 /// </summary>
 public sealed class DocumentCache(IOptions<PnxOptions> options) : IConfigureExecution, IDisposable
 {
@@ -26,10 +27,10 @@ public sealed class DocumentCache(IOptions<PnxOptions> options) : IConfigureExec
             return await next(options);
         }
 
-        if (_cache.TryGetValue(options.Query, out GraphQLDocument? cached))
+        if (_cache.TryGetValue(options.Query, out GraphQLDocument? cached) && cached is not null)
         {
             options.Document = cached;
-            options.ValidationRules = options.CachedDocumentValidationRules ?? [];
+            options.ValidationRules = RulesThatApply(options, cached);
             return await next(options);
         }
 
@@ -44,4 +45,19 @@ public sealed class DocumentCache(IOptions<PnxOptions> options) : IConfigureExec
     }
 
     public void Dispose() => _cache.Dispose();
+
+    /// <summary>The per-request rules, less those that say they have nothing to check for this request.</summary>
+    private static List<IValidationRule> RulesThatApply(ExecutionOptions options, GraphQLDocument document)
+    {
+        var rules = new List<IValidationRule>();
+        foreach (var rule in options.CachedDocumentValidationRules ?? [])
+        {
+            if (rule is not ICachedDocumentRule conditional || conditional.AppliesTo(options, document))
+            {
+                rules.Add(rule);
+            }
+        }
+
+        return rules;
+    }
 }

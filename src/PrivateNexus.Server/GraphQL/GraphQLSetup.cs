@@ -2,7 +2,6 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Types;
 using GraphQL.Validation.Complexity;
-using GraphQL.Validation.Rules.Custom;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Common;
@@ -33,8 +32,8 @@ public static class GraphQLSetup
             .AddExecutionStrategy<ScopedSubscriptionExecutionStrategy>(OperationType.Subscription)
 
             // Not AddComplexityAnalyzer: its rule is skipped for cached documents, yet complexity depends
-            // on each request's variables (first: $n), so it must run for every request.
-            .AddValidationRule(sp => new ComplexityValidationRule(ComplexityOptions(sp)), useForCachedDocuments: true)
+            // on each request's variables (first: $n), so it must run again for such documents.
+            .AddValidationRule(sp => new ComplexityRule(ComplexityOptions(sp)), useForCachedDocuments: true)
             .AddValidationRule<QueryLimitRules>()
             .AddValidationRule<IntrospectionRule>(useForCachedDocuments: true)
             .AddValidationRule<HttpGetRule>(useForCachedDocuments: true)

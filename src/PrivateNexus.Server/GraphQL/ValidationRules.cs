@@ -1,14 +1,53 @@
+using GraphQL;
 using GraphQL.Validation;
+using GraphQL.Validation.Complexity;
+using GraphQL.Validation.Rules.Custom;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 using PrivateNexus.Server.Hosting;
 
 namespace PrivateNexus.Server.GraphQL;
 
+/// <summary>
+/// A rule that runs again for every request of a cached document and can tell from the request and
+/// the document's operations alone — without walking the document — that it has nothing to check.
+/// GraphQL.NET walks the whole document once if any rule is in the list, so leaving out the rules
+/// that do not apply spares that walk for the common request (<see cref="DocumentCache"/>).
+/// </summary>
+public interface ICachedDocumentRule
+{
+    bool AppliesTo(ExecutionOptions request, GraphQLDocument document);
+}
+
+/// <summary>
+/// Depth and complexity, for every request of a document whose cost can differ between requests:
+/// one with variables (<c>first: $n</c>) or several operations (which one runs is per request).
+/// Any other document costs the same every time and was measured when it was first validated.
+/// </summary>
+public sealed class ComplexityRule(ComplexityOptions options) : ComplexityValidationRule(options), ICachedDocumentRule
+{
+    public bool AppliesTo(ExecutionOptions request, GraphQLDocument document)
+    {
+        var operations = 0;
+        foreach (var definition in document.Definitions)
+        {
+            if (definition is GraphQLOperationDefinition operation && (++operations > 1 || operation.Variables is { Count: > 0 }))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
 /// <summary>Introspection (<c>__schema</c>, <c>__type</c>) only for authenticated callers, unless configured open.</summary>
-public sealed class IntrospectionRule(IOptions<PnxOptions> options) : ValidationRuleBase
+public sealed class IntrospectionRule(IOptions<PnxOptions> options) : ValidationRuleBase, ICachedDocumentRule
 {
     public const string Code = "INTROSPECTION_REQUIRES_AUTH";
+
+    public bool AppliesTo(ExecutionOptions request, GraphQLDocument document) =>
+        !(options.Value.AnonymousIntrospection || request.User?.Identity?.IsAuthenticated == true);
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
@@ -47,10 +86,14 @@ public sealed class QueryLimitRules(IOptions<PnxOptions> options) : ValidationRu
 }
 
 /// <summary>GET may only run queries (GraphQL over HTTP); the transport turns this error into 405.</summary>
-public sealed class HttpGetRule : ValidationRuleBase
+public sealed class HttpGetRule : ValidationRuleBase, ICachedDocumentRule
 {
     public const string Code = "HTTP_METHOD_NOT_ALLOWED";
     public const string MethodKey = "http.method";
+
+    public bool AppliesTo(ExecutionOptions request, GraphQLDocument document) =>
+        request.UserContext.TryGetValue(MethodKey, out var method) && Equals(method, HttpMethods.Get)
+        && document.Definitions.Any(d => d is GraphQLOperationDefinition { Operation: not OperationType.Query });
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
@@ -70,9 +113,13 @@ public sealed class HttpGetRule : ValidationRuleBase
 }
 
 /// <summary>Subscriptions need a socket: over plain HTTP they are refused before they run (400).</summary>
-public sealed class SubscriptionTransportRule : ValidationRuleBase
+public sealed class SubscriptionTransportRule : ValidationRuleBase, ICachedDocumentRule
 {
     public const string Code = "SUBSCRIPTION_NEEDS_WEBSOCKET";
+
+    public bool AppliesTo(ExecutionOptions request, GraphQLDocument document) =>
+        !request.UserContext.ContainsKey(Subscriptions.Subscriber.Key)
+        && document.Definitions.Any(d => d is GraphQLOperationDefinition { Operation: OperationType.Subscription });
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
