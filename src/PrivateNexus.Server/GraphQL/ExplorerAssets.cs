@@ -18,7 +18,7 @@ public static class ExplorerAssets
     public static IEndpointRouteBuilder MapPnxGraphQL(this WebApplication app)
     {
         var endpoint = app.Services.GetRequiredService<GraphQLHttpEndpoint>();
-        app.Map("/graphql", endpoint.HandleAsync).DisableAntiforgery();
+        app.Map(GraphQLHttpEndpoint.Route, endpoint.HandleAsync).DisableAntiforgery();
         app.MapGet("/graphql/schema.graphql", ServeSchema);
 
         app.UseStaticFiles(new StaticFileOptions

@@ -22,6 +22,9 @@ public sealed class GraphQLHttpEndpoint(
     IWebHostEnvironment environment,
     WebSockets.GraphQLWebSocketEndpoint webSockets)
 {
+    /// <summary>Where GraphQL is served, over HTTP and WebSocket.</summary>
+    public const string Route = "/graphql";
+
     public const string GraphQLResponseJson = "application/graphql-response+json";
     private const string Json = "application/json";
 

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using PrivateNexus.Server.Authorization;
@@ -52,6 +53,7 @@ public static class IdentitySetup
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
             }));
+        services.Replace(ServiceDescriptor.Scoped<IAuthenticationHandlerProvider, ApiAwareAuthenticationHandlerProvider>());
         services.AddAuthorization();
 
         services.AddOpenIddict()

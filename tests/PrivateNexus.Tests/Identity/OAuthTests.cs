@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Server.AspNetCore;
 using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Identity;
@@ -22,6 +26,26 @@ public abstract class OAuthTests(PnxApp app) : AppTests(app)
         Assert.Contains("client_credentials", grants);
         Assert.Contains("refresh_token", grants);
         Assert.Contains("S256", doc["code_challenge_methods_supported"]!.AsArray().Select(g => g!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("/connect/token", true)]
+    [InlineData("/.well-known/openid-configuration", true)]
+    [InlineData("/app", true)]
+    [InlineData("/graphql", false)]
+    [InlineData("/GraphQL/schema.graphql", false)]
+    public async Task The_OAuth_server_is_asked_about_every_request_but_those_to_GraphQL(string path, bool asked)
+    {
+        // The authentication middleware lets a scheme claim a request only if its handler is a request handler.
+        using var scope = App.Services.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Path = path;
+        var handlers = scope.ServiceProvider.GetRequiredService<IAuthenticationHandlerProvider>();
+
+        var handler = await handlers.GetHandlerAsync(context, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+
+        Assert.NotNull(handler);
+        Assert.Equal(asked, handler is IAuthenticationRequestHandler);
     }
 
     [Fact]
