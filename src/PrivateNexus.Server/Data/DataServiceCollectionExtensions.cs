@@ -32,6 +32,7 @@ public static class DataServiceCollectionExtensions
             : sp.GetRequiredService<SqlitePnxDbContext>());
 
         services.AddScoped<DatabaseMigrator>();
+        services.AddSingleton<ChangeStampReader>();
         return services;
     }
 }

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Execution;
 using GraphQL.Types;
 using GraphQLParser.AST;
@@ -18,6 +21,12 @@ namespace PrivateNexus.Server.GraphQL;
 /// Which fields a selection set yields depends only on the document and the schema — unless
 /// <c>@skip</c>/<c>@include</c> (or any directive, on a field or a fragment) takes a request's
 /// variables into account, so a document with any directive keeps GraphQL.NET's per-object collection.
+/// <para>
+/// It also resolves a scalar field whose resolver answers at once (a property, the mirror) without
+/// GraphQL.NET's two asynchronous steps per field (execute, then complete): the same resolver, the
+/// same serialization and null check and the same error handling, done in line. Those steps were
+/// most of the engine's time on a page where nine fields in ten are scalars.
+/// </para>
 /// </remarks>
 public sealed class CachingSerialExecutionStrategy : SerialExecutionStrategy
 {
@@ -57,6 +66,71 @@ public sealed class CachingSerialExecutionStrategy : SerialExecutionStrategy
         (bool)DirectiveUse.GetValue(document, d => d.Source.Span.Contains('@'));
 
     private static readonly ConditionalWeakTable<GraphQLDocument, object> DirectiveUse = new();
+
+    protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node)
+    {
+        // List items were completed with their list; the root has nothing to resolve.
+        if (node is not ValueExecutionNode leaf || node.Parent is ArrayExecutionNode)
+        {
+            return base.ExecuteNodeAsync(context, node);
+        }
+
+        context.CancellationToken.ThrowIfCancellationRequested();
+        ValueTask<object?> pending;
+        try
+        {
+            pending = SelectResolver(leaf, context).ResolveAsync(new ReadonlyResolveFieldContext(leaf, context));
+            if (pending.IsCompletedSuccessfully)
+            {
+                CompleteLeaf(context, leaf, pending.Result);
+                return Task.CompletedTask;
+            }
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+        {
+            return FailAsync(context, leaf, ex);
+        }
+
+        return CompleteLeafAsync(context, leaf, pending);
+    }
+
+    private async Task CompleteLeafAsync(ExecutionContext context, ValueExecutionNode leaf, ValueTask<object?> pending)
+    {
+        try
+        {
+            CompleteLeaf(context, leaf, await pending);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+        {
+            await FailAsync(context, leaf, ex);
+        }
+    }
+
+    /// <summary>GraphQL.NET's completion of a scalar: serialize, then refuse null where the type forbids it.</summary>
+    private void CompleteLeaf(ExecutionContext context, ValueExecutionNode leaf, object? result)
+    {
+        leaf.Result = result;
+
+        // A data loader's answer is completed later, by the base strategy, once the loader has run.
+        if (result is not IDataLoaderResult)
+        {
+            leaf.Result = leaf.GraphType.Serialize(result);
+            ValidateNodeResult(context, leaf);
+        }
+    }
+
+    /// <summary>GraphQL.NET's handling of a failed field: an error on the field, or rethrown if so configured.</summary>
+    private async Task FailAsync(ExecutionContext context, ExecutionNode node, Exception ex)
+    {
+        if (ex is ExecutionError error)
+        {
+            SetNodeError(context, node, error);
+        }
+        else if (await ProcessNodeUnhandledExceptionAsync(context, node, ex))
+        {
+            ExceptionDispatchInfo.Throw(ex);
+        }
+    }
 
     private sealed record CollectedField(GraphQLField Field, FieldType Definition);
 }

@@ -24,7 +24,7 @@ public static class GraphQLSetup
         services.AddGraphQL(b => b
             .AddSchema<PnxSchema>()
             .AddGraphTypes(typeof(PnxSchema).Assembly)
-            .AddSystemTextJson()
+            .AddSystemTextJson(o => o.Converters.Add(new ExecutionResultWriter()))
             .AddErrorInfoProvider<PnxErrorInfoProvider>()
 
             // Resolvers share the request's DbContext, which allows one operation at a time.

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using PrivateNexus.Server.Data;
 
@@ -18,14 +16,12 @@ namespace PrivateNexus.Server.Features.Services;
 /// the filter, the page); an entry of an older stamp is never hit again and ages out. The cached
 /// services are shared between requests: callers must treat them as read-only.
 /// </remarks>
-public sealed class ServiceListCache : IDisposable
+public sealed class ServiceListCache(ChangeStampReader stamps) : IDisposable
 {
     // Bounded by the services held, not the entries: a page holds at most a hundred, a status filter's
     // candidate list up to ten thousand.
     private const int MaxRows = 25_600;
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
-
-    private const string StampQuery = $"SELECT \"Value\" FROM \"ChangeStamps\" WHERE \"Name\" = '{ChangeStamps.Services}'";
 
     private readonly MemoryCache _lists = new(new MemoryCacheOptions { SizeLimit = MaxRows });
 
@@ -51,7 +47,7 @@ public sealed class ServiceListCache : IDisposable
         }
 
         // Read before the rows: rows read after it are at least as new as the stamp they are filed under.
-        if (await ReadStampAsync(db, cancellationToken) is not { } stamp)
+        if (await stamps.ReadAsync(db, ChangeStamps.Services, cancellationToken) is not { } stamp)
         {
             // No stamp row (removed by hand): nothing can say when a copy goes stale, so keep none.
             Interlocked.Increment(ref _misses);
@@ -72,27 +68,6 @@ public sealed class ServiceListCache : IDisposable
     }
 
     public void Dispose() => _lists.Dispose();
-
-    /// <summary>
-    /// One primary-key read, as plain ADO.NET on the context's connection: the same SQL on both
-    /// providers, and a fraction of what EF's query pipeline costs for a single number.
-    /// </summary>
-    private static async Task<long?> ReadStampAsync(PnxDbContext db, CancellationToken cancellationToken)
-    {
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = StampQuery;
-            return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull
-                ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
-                : null;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
 
     private sealed record StampedKey(long Stamp, object Key);
 }

@@ -26,7 +26,8 @@ public sealed class EngineInfoType : ObjectGraphType<EngineInfo>
 
 public sealed class InstanceType : ObjectGraphType<ContainerState>
 {
-    public InstanceType()
+    /// <param name="runtime">A singleton, taken once here rather than looked up for each instance.</param>
+    public InstanceType(ServiceRuntime runtime)
     {
         Name = "Instance";
         Description = "One container of a service, as the state mirror last saw it.";
@@ -43,7 +44,7 @@ public sealed class InstanceType : ObjectGraphType<ContainerState>
             .Resolve(c => c.Source.Ports.Select(p => new PortMapping(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? PortProtocol.Udp : PortProtocol.Tcp)));
         Field<InstanceStatsType>("stats")
             .Description("The latest background sample from the state mirror; null until the first one (or while not running).")
-            .Resolve(c => c.Svc<ServiceRuntime>().Stats(c.Source));
+            .Resolve(c => runtime.Stats(c.Source));
     }
 }
 

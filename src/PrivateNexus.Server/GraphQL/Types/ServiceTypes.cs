@@ -11,7 +11,8 @@ namespace PrivateNexus.Server.GraphQL.Types;
 
 public sealed class ServiceType : ObjectGraphType<Service>
 {
-    public ServiceType()
+    /// <param name="runtime">A singleton, taken once here rather than looked up for each service of a page.</param>
+    public ServiceType(ServiceRuntime runtime)
     {
         Name = "Service";
         Description = "A client's workload, as desired state.";
@@ -33,10 +34,10 @@ public sealed class ServiceType : ObjectGraphType<Service>
                 .Load(context.Source.NodeId));
         Field<NonNullGraphType<ServiceStatusType>>("status")
             .Description("Live, from the state mirror (never waits on the engine).")
-            .Resolve(c => c.Svc<ServiceRuntime>().Status(c.Source));
+            .Resolve(c => runtime.Status(c.Source));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<InstanceType>>>>("instances")
             .Description("The service's containers, from the state mirror.")
-            .Resolve(c => c.Svc<ServiceRuntime>().Instances(c.Source));
+            .Resolve(c => runtime.Instances(c.Source));
         Field(s => s.RestartGeneration).Description("Bumped by restartService.");
         Field<DeploymentType>("latestDeployment")
             .Description("The newest change on its way to (or done on) the engine; every mutation of the service opens one.")
