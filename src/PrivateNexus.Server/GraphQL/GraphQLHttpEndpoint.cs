@@ -87,6 +87,12 @@ public sealed class GraphQLHttpEndpoint(
             await WriteRequestErrorAsync(context, ex.StatusCode, mediaType, ex.Message);
             return;
         }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller hung up while still sending the body: 499 and nothing logged, as for a hang-up mid-execution.
+            context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            return;
+        }
 
         if (graphQLRequest is null)
         {
