@@ -122,6 +122,31 @@ public sealed class NotificationTests(AlertsApp app) : AppTests(app), IClassFixt
     }
 
     [Fact]
+    public async Task Channel_tests_are_limited_per_caller_and_the_refusal_is_audited()
+    {
+        var (admin, client, _) = await ClientWithServiceAsync("throttle");
+        var owner = await App.MemberAsync(client, "OWNER");
+        var otherOwner = await App.MemberAsync(client, "OWNER");
+        await using var receiver = new WebhookReceiver();
+        var webhook = await ChannelAsync(admin, new { clientId = client, name = "hook", type = "WEBHOOK", url = receiver.Url, secret = Secret });
+        const string Test = "mutation($id: ID!) { testNotificationChannel(id: $id) { ok } }";
+
+        for (var i = 0; i < PrivateNexus.Server.Features.Alerts.ChannelTestThrottle.PermitLimit; i++)
+        {
+            Assert.True((await owner.DataAsync(Test, new { id = webhook }))["testNotificationChannel"]!["ok"]!.GetValue<bool>());
+        }
+
+        var refused = await owner.SendAsync(Test, new { id = webhook });
+        Assert.Equal("LIMIT_EXCEEDED", refused.ErrorCode);
+        Assert.Equal(PrivateNexus.Server.Features.Alerts.ChannelTestThrottle.PermitLimit, receiver.Received.Count);
+
+        // Another caller is counted apart.
+        Assert.True((await otherOwner.DataAsync(Test, new { id = webhook }))["testNotificationChannel"]!["ok"]!.GetValue<bool>());
+        var audit = await admin.DataAsync("query($t: String) { auditEvents(targetId: $t, action: \"notificationChannel.test\", first: 50) { items { outcome } } }", new { t = webhook });
+        Assert.Single(audit["auditEvents"]!["items"]!.AsArray(), e => e!["outcome"]!.GetValue<string>() == "DENIED");
+    }
+
+    [Fact]
     public async Task An_email_channel_is_sent_the_firing_alert_and_the_firing_gauge_counts_it()
     {
         var (admin, client, _) = await ClientWithServiceAsync("mail");

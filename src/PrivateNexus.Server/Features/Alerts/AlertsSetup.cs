@@ -21,6 +21,7 @@ public static class AlertsSetup
         services.AddSingleton<IAttentionSource, AlertAttentionSource>();
         services.AddSingleton<AlertMetrics>();
         services.AddSingleton<RestartTracker>();
+        services.AddSingleton<ChannelTestThrottle>();
         services.AddHostedService(sp => sp.GetRequiredService<RestartTracker>());
         services.AddSingleton<AlertLeadership>().AddSingleton<NotificationDispatcher>().AddSingleton<AlertEvaluator>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertLeadership>());

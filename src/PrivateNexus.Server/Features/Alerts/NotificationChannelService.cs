@@ -13,7 +13,8 @@ namespace PrivateNexus.Server.Features.Alerts;
 /// staff; platform ones by staff. Webhook secrets are encrypted at rest and never returned.
 /// </summary>
 public sealed class NotificationChannelService(
-    PnxDbContext db, Rulebook rules, AuditLog audit, SecretProtector secrets, NotificationSender sender, IOptions<SmtpOptions> smtp, TimeProvider time)
+    PnxDbContext db, Rulebook rules, AuditLog audit, SecretProtector secrets, NotificationSender sender, IOptions<SmtpOptions> smtp, TimeProvider time,
+    ChannelTestThrottle throttle)
 {
     public const int MinSecretLength = 16;
     private static readonly TimeSpan TestDeadline = TimeSpan.FromSeconds(20);
@@ -102,6 +103,14 @@ public sealed class NotificationChannelService(
     public async Task<ChannelTestResult> TestAsync(Guid id, CancellationToken cancellationToken)
     {
         var (row, actor) = await LoadForChangeAsync(id, cancellationToken);
+        var target = AuditTarget.Of("notificationChannel", id, row.ClientId);
+        if (!await throttle.TryAcquireAsync(actor, cancellationToken))
+        {
+            await audit.RecordNowAsync(actor, "notificationChannel.test", target, AuditOutcome.Denied, new { Reason = "rate limit" }, cancellationToken);
+            throw new DomainException(ErrorCode.LimitExceeded,
+                $"At most {ChannelTestThrottle.PermitLimit} channel tests per {ChannelTestThrottle.Window.TotalMinutes:0} minutes; try again later.");
+        }
+
         var payload = new AlertPayload(1, Guid.CreateVersion7(), "test", time.Now(), null);
         ChannelTestResult result;
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -123,7 +132,7 @@ public sealed class NotificationChannelService(
         }
 
         await audit.RecordNowAsync(
-            actor, "notificationChannel.test", AuditTarget.Of("notificationChannel", id, row.ClientId),
+            actor, "notificationChannel.test", target,
             result.Ok ? AuditOutcome.Success : AuditOutcome.Failed, new { result.Ok, result.Error }, cancellationToken);
         return result;
     }
