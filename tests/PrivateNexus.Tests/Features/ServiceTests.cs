@@ -301,4 +301,30 @@ public abstract class ServiceTests(PnxApp app) : AppTests(app)
 
 public sealed class ServiceTestsOnSqlite(SqliteApp app) : ServiceTests(app);
 
-public sealed class ServiceTestsOnPostgres(PostgresApp app) : ServiceTests(app);
+public sealed class ServiceTestsOnPostgres(PostgresApp app) : ServiceTests(app)
+{
+    [Fact]
+    public async Task Truncating_the_services_table_moves_the_list_stamp()
+    {
+        // TRUNCATE fires no DELETE trigger; it has one of its own. Undone at once (a failed
+        // subtransaction), so the tests running beside this one lose nothing; the stamp is read
+        // before the undo, and the block fails if it did not move.
+        await App.ExecuteOutsideServerAsync("""
+            DO $$
+            DECLARE before bigint; after bigint;
+            BEGIN
+                SELECT "Value" INTO before FROM "ChangeStamps" WHERE "Name" = 'services';
+                BEGIN
+                    TRUNCATE "Services" CASCADE;
+                    SELECT "Value" INTO after FROM "ChangeStamps" WHERE "Name" = 'services';
+                    RAISE EXCEPTION USING ERRCODE = 'PNX01';
+                EXCEPTION WHEN SQLSTATE 'PNX01' THEN
+                    NULL;
+                END;
+                IF after IS NULL OR after <= before THEN
+                    RAISE EXCEPTION 'TRUNCATE left the services stamp at % (was %)', after, before;
+                END IF;
+            END $$;
+            """);
+    }
+}
