@@ -57,6 +57,36 @@ public sealed class AlertEngineTests : AppTests
     }
 
     [Fact]
+    public async Task A_busy_container_fires_cpu_high_through_a_real_Prometheus_and_resolves_once_stopped()
+    {
+        Metrics.PrometheusServer.Require();
+        var admin = await App.AdminAsync();
+        var client = await admin.CreateClientAsync(Unique("cpu"));
+        var idle = await CreateRunningServiceAsync(admin, client, "idle", restartPolicy: "UNLESS_STOPPED");
+        var busy = await CreateRunningServiceAsync(admin, client, "busy", restartPolicy: "UNLESS_STOPPED", command: ["sh", "-c", "while :; do :; done"]);
+        await CreateRuleAsync(admin, client, "cpu", "CPU_HIGH", new { threshold = 50.0, window = "30s", @for = "0s", keepFiringFor = "0s" });
+
+        await using (await Metrics.PrometheusServer.StartAsync(App, port: _engine.PrometheusPort))
+        {
+            // The container's CPU seconds go from the engine's stats through /metrics and Prometheus's
+            // rate() back into the evaluator: only the busy service's share of its 100 millicores is high.
+            JsonNode? firing = null;
+            Assert.True(
+                await Eventually.TrueAsync(async () => (firing = (await AlertsAsync(admin, client)).SingleOrDefault(a => a!["state"]!.GetValue<string>() == "FIRING")) is not null, TimeSpan.FromSeconds(90)),
+                "the busy service's CPU alert never fired");
+            Assert.Equal(("CPU_HIGH", busy), (firing!["kind"]!.GetValue<string>(), firing["targetId"]!.GetValue<string>()));
+            Assert.True(firing["lastValue"]!.GetValue<double>() >= 50, firing.ToJsonString());
+            Assert.DoesNotContain(await AlertsAsync(admin, client), a => a!["targetId"]!.GetValue<string>() == idle);
+
+            // Stopped: not meant to run, so not using its limit.
+            await admin.DataAsync("mutation($id: ID!) { stopService(id: $id) { id } }", new { id = busy });
+            Assert.True(
+                await Eventually.TrueAsync(async () => (await AlertsAsync(admin, client)).Single()!["state"]!.GetValue<string>() == "RESOLVED", TimeSpan.FromSeconds(60)),
+                "the alert never resolved after the service stopped");
+        }
+    }
+
+    [Fact]
     public async Task The_webhook_gets_one_signed_payload_per_transition_and_other_tenants_hear_nothing()
     {
         var admin = await App.AdminAsync();
@@ -147,9 +177,9 @@ public sealed class AlertEngineTests : AppTests
         return data["createAlertRule"]!["id"]!.GetValue<string>();
     }
 
-    private async Task<string> CreateRunningServiceAsync(GraphQLClient admin, string clientId, string name, string restartPolicy)
+    private async Task<string> CreateRunningServiceAsync(GraphQLClient admin, string clientId, string name, string restartPolicy, string[]? command = null)
     {
-        var spec = new { image = Engine.EngineApp.Image, command = new[] { "sleep", "3600" }, cpuMillicores = 100, memoryMiB = 32, restartPolicy };
+        var spec = new { image = Engine.EngineApp.Image, command = command ?? ["sleep", "3600"], cpuMillicores = 100, memoryMiB = 32, restartPolicy };
         var id = (await admin.DataAsync(
             "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
             new { input = new { clientId, name, nodeId = _engine.NodeId, spec } }))["createService"]!["id"]!.GetValue<string>();
@@ -170,6 +200,9 @@ public sealed class AlertEngineTests : AppTests
 
     private static async Task<string> InstanceNameAsync(GraphQLClient admin, string service) =>
         (await admin.DataAsync("query($id: ID!) { service(id: $id) { instances { name } } }", new { id = service }))["service"]!["instances"]![0]!["name"]!.GetValue<string>();
+
+    private static async Task<JsonArray> AlertsAsync(GraphQLClient caller, string clientId) =>
+        (await caller.DataAsync(AlertsOf, new { c = clientId }))["alerts"]!["items"]!.AsArray();
 
     private static async Task<JsonNode> OnlyAlertAsync(GraphQLClient caller, string clientId) =>
         Assert.Single((await caller.DataAsync(AlertsOf, new { c = clientId }))["alerts"]!["items"]!.AsArray())!;
