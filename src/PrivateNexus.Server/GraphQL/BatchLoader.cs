@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using GraphQL.DataLoader;
 
 namespace PrivateNexus.Server.GraphQL;
@@ -12,6 +13,10 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyCollection<TKey>, Ca
 {
     private readonly HashSet<TKey> _pending = [];
     private readonly Dictionary<TKey, TValue> _loaded = [];
+
+    // A failed fetch fails every key it was for, not only the first one asked: the rest would
+    // otherwise read as "nothing there" (null, 0) instead of as the error they are.
+    private readonly Dictionary<TKey, ExceptionDispatchInfo> _failed = [];
 
     public IDataLoaderResult<TValue?> Load(TKey key)
     {
@@ -29,11 +34,32 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyCollection<TKey>, Ca
         {
             var keys = _pending.ToList();
             _pending.Clear();
-            var values = await fetch(keys, cancellationToken);
+            IReadOnlyDictionary<TKey, TValue> values;
+            try
+            {
+                values = await fetch(keys, cancellationToken);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                var failure = ExceptionDispatchInfo.Capture(ex);
+                foreach (var k in keys)
+                {
+                    _failed[k] = failure;
+                }
+
+                throw;
+            }
+
             foreach (var k in keys)
             {
                 _loaded[k] = values.TryGetValue(k, out var v) ? v : default!;
+                _failed.Remove(k);
             }
+        }
+
+        if (_failed.TryGetValue(key, out var failed))
+        {
+            failed.Throw();
         }
 
         return _loaded.TryGetValue(key, out var value) ? value : default;

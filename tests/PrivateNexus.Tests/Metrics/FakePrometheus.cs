@@ -14,7 +14,7 @@ namespace PrivateNexus.Tests.Metrics;
 /// told: a fixed value, an error, or a dropped connection. For what the server asks and how it
 /// copes; the real thing is in <see cref="ServiceMetricsPrometheusTests"/>.
 /// </summary>
-public sealed class FakePrometheus : IAsyncDisposable
+public sealed partial class FakePrometheus : IAsyncDisposable
 {
     public enum Mode
     {
@@ -32,6 +32,9 @@ public sealed class FakePrometheus : IAsyncDisposable
     public Mode Behaviour { get; set; } = Mode.Answer;
 
     public double Value { get; set; } = 0.25;
+
+    /// <summary>Per-client answers to queries grouped <c>by (client)</c>; clients not listed get <see cref="Value"/>.</summary>
+    public ConcurrentDictionary<string, double> ClientValues { get; } = new();
 
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
@@ -59,12 +62,25 @@ public sealed class FakePrometheus : IAsyncDisposable
                 return Results.Text("""{"status":"error","errorType":"bad_data","error":"boom"}""", "application/json", statusCode: 400);
         }
 
+        var query = context.Request.Query["query"].ToString();
+        if (kind == "query" && query.Contains("by (client)", StringComparison.Ordinal))
+        {
+            // One series per client the selector names (client="a" or client=~"a|b"), as Prometheus would group them.
+            var clients = ClientMatcher().Match(query).Groups[1].Value.Split('|');
+            var series = clients.Select(c =>
+                $$$"""{"metric":{"client":"{{{c}}}"},"value":[1700000000,"{{{ClientValues.GetValueOrDefault(c, Value).ToString(System.Globalization.CultureInfo.InvariantCulture)}}}"]}""");
+            return Results.Text($$$"""{"status":"success","data":{"resultType":"vector","result":[{{{string.Join(',', series)}}}]}}""", "application/json");
+        }
+
         return kind == "query"
             ? Results.Text($$$"""{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"{{{value}}}"]}]}}""", "application/json")
             : Results.Text($$$"""{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1700000000,"{{{value}}}"],[1700000060,"NaN"]]}]}}""", "application/json");
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    [System.Text.RegularExpressions.GeneratedRegex("client=~?\"([^\"]*)\"")]
+    private static partial System.Text.RegularExpressions.Regex ClientMatcher();
 }
 
 /// <summary>A server whose <c>PNX_PROMETHEUS_URL</c> is a <see cref="FakePrometheus"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Metrics;
@@ -87,6 +88,40 @@ public sealed class ServiceMetricsTests(FakePrometheusApp app) : AppTests(app), 
     }
 
     [Fact]
+    public async Task A_page_of_clients_reads_its_usage_in_one_query_per_number_and_each_client_gets_its_own()
+    {
+        var (admin, first, _) = await ServiceAsync();
+        var second = await admin.CreateClientAsync(Unique("usage"));
+        await admin.CreateServiceAsync(second, "one");
+        await admin.CreateServiceAsync(second, "two");
+        var empty = await admin.CreateClientAsync(Unique("usage"));
+        Prometheus.ClientValues[first] = 1.5;
+        Prometheus.ClientValues[second] = 2.5;
+        Prometheus.Queries.Clear();
+        try
+        {
+            var data = await admin.DataAsync(
+                "query($a: ID!, $b: ID!, $c: ID!) { a: client(id: $a) { usage { services cpu memory } } b: client(id: $b) { usage { services cpu memory } } c: client(id: $c) { usage { services cpu memory } } }",
+                new { a = first, b = second, c = empty });
+
+            Assert.Equal((1, 1.5, 1.5), Usage(data["a"]!));
+            Assert.Equal((2, 2.5, 2.5), Usage(data["b"]!));
+            Assert.Equal(0, data["c"]!["usage"]!["services"]!.GetValue<int>());
+            var queries = Prometheus.Queries.ToArray();
+            Assert.Equal(2, queries.Length); // cpu and memory, each for the three clients at once
+            Assert.All(queries, q => Assert.Contains("client=~", q, StringComparison.Ordinal));
+            Assert.All(queries, q => Assert.All(new[] { first, second, empty }, id => Assert.Contains(id, q, StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Prometheus.ClientValues.Clear();
+        }
+
+        static (int, double, double) Usage(JsonNode client) =>
+            (client["usage"]!["services"]!.GetValue<int>(), client["usage"]!["cpu"]!.GetValue<double>(), client["usage"]!["memory"]!.GetValue<double>());
+    }
+
+    [Fact]
     public async Task Node_usage_reads_the_node_label_for_staff()
     {
         var (admin, _, _) = await ServiceAsync();
@@ -123,6 +158,14 @@ public sealed class ServiceMetricsTests(FakePrometheusApp app) : AppTests(app), 
             Assert.Equal("METRICS_UNAVAILABLE", usage.ErrorCode);
             Assert.Equal(1, usage.Data?["client"]?["usage"]?["services"]?.GetValue<int>());
             Assert.Null(usage.Data?["client"]?["usage"]?["cpu"]);
+
+            // Read for several clients at once, the failure is every client's, not only the first one's.
+            var other = await admin.CreateClientAsync(Unique("usage"));
+            var both = await admin.SendAsync(
+                "query($a: ID!, $b: ID!) { a: client(id: $a) { usage { cpu } } b: client(id: $b) { usage { cpu } } }", new { a = clientId, b = other });
+            Assert.Null(both.Data?["a"]?["usage"]?["cpu"]);
+            Assert.Null(both.Data?["b"]?["usage"]?["cpu"]);
+            Assert.Equal(2, both.Errors!.Count(e => e!["extensions"]?["code"]?.GetValue<string>() == "METRICS_UNAVAILABLE"));
         }
         finally
         {

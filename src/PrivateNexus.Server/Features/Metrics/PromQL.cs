@@ -37,6 +37,14 @@ public static class PromQL
     /// <summary><c>metric{client="…",service="…"}</c>; the service matcher is left out for client totals.</summary>
     public static string Selector(string metric, Guid clientId, Guid? serviceId = null) => Selector(metric, ClientMatchers(clientId, serviceId));
 
+    /// <summary>
+    /// <c>metric{client=~"id1|id2"}</c>: the series of several clients at once, for one query per page
+    /// of clients. Ids are GUIDs (hex digits and dashes), so the alternation needs no escaping.
+    /// </summary>
+    public static string Selector(string metric, IReadOnlyCollection<Guid> clientIds) => clientIds.Count == 1
+        ? Selector(metric, clientIds.First())
+        : $"{metric}{{client=~{Quote(string.Join('|', clientIds.Order()))}}}";
+
     public static string Selector(string metric, IEnumerable<(string Label, string Value)> matchers) =>
         $"{metric}{{{string.Join(',', matchers.Select(m => $"{m.Label}={Quote(m.Value)}"))}}}";
 

@@ -15,7 +15,7 @@ public sealed record ServiceMetrics(
     IReadOnlyList<MetricPoint> Cpu, IReadOnlyList<MetricPoint> Memory, IReadOnlyList<MetricPoint> NetworkRx, IReadOnlyList<MetricPoint> NetworkTx);
 
 /// <summary>What a client uses now, next to its quota: <see cref="Services"/> from the database, the rest from Prometheus on demand.</summary>
-public sealed record ClientUsage(Guid ClientId, int Services);
+public sealed record ClientUsage(Guid ClientId);
 
 /// <summary>What runs on a node now (staff only): <see cref="Containers"/> from the state mirror, the rest from Prometheus on demand.</summary>
 public sealed record NodeUsage(Guid NodeId, int Containers);
@@ -51,19 +51,42 @@ public sealed partial class ServiceMetricsService(Rulebook rules, PnxDbContext d
         return new ServiceMetrics(await cpu, await memory, await rx, await tx);
     }
 
+    /// <summary>
+    /// The caller may read the client's usage (ServiceRead). Its numbers are read for a whole page of
+    /// clients at once, by <see cref="ServiceCountsAsync"/>, <see cref="CpuNowAsync"/> and
+    /// <see cref="MemoryNowAsync"/>, only for clients that passed this check.
+    /// </summary>
     public async Task<ClientUsage> UsageAsync(Guid clientId, CancellationToken cancellationToken)
     {
         await rules.RequireClientAsync(clientId, Permission.ServiceRead, AuditTarget.Of("client", clientId, clientId), "Client", cancellationToken);
-        var services = await db.Services.AsNoTracking().CountAsync(s => s.ClientId == clientId, cancellationToken);
-        return new ClientUsage(clientId, services);
+        return new ClientUsage(clientId);
     }
 
-    /// <summary>Cores in use now over all of the client's containers (checked by <see cref="UsageAsync"/>).</summary>
-    public Task<double> CpuNowAsync(Guid clientId, CancellationToken cancellationToken) =>
-        Guard(() => prometheus.InstantAsync(PromQL.Rate(PromQL.Selector(PromQL.Cpu, clientId), MinRateWindow), cancellationToken));
+    /// <summary>Services per client (checked by <see cref="UsageAsync"/>): one grouped count; clients without any are left out.</summary>
+    public async Task<IReadOnlyDictionary<Guid, int>> ServiceCountsAsync(IReadOnlyCollection<Guid> clientIds, CancellationToken cancellationToken)
+    {
+        var ids = clientIds.ToList();
+        return await db.Services.AsNoTracking()
+            .Where(s => ids.Contains(s.ClientId))
+            .GroupBy(s => s.ClientId)
+            .Select(g => new { ClientId = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.ClientId, g => g.Count, cancellationToken);
+    }
 
-    public Task<double> MemoryNowAsync(Guid clientId, CancellationToken cancellationToken) =>
-        Guard(() => prometheus.InstantAsync(PromQL.Gauge(PromQL.Selector(PromQL.Memory, clientId)), cancellationToken));
+    /// <summary>Cores in use now over all of each client's containers (checked by <see cref="UsageAsync"/>): one query for them all.</summary>
+    public Task<IReadOnlyDictionary<Guid, double>> CpuNowAsync(IReadOnlyCollection<Guid> clientIds, CancellationToken cancellationToken) =>
+        PerClientAsync(clientIds, PromQL.RateBy(PromQL.Selector(PromQL.Cpu, clientIds), MinRateWindow, "client"), cancellationToken);
+
+    /// <summary>Working set in bytes now over all of each client's containers (checked by <see cref="UsageAsync"/>).</summary>
+    public Task<IReadOnlyDictionary<Guid, double>> MemoryNowAsync(IReadOnlyCollection<Guid> clientIds, CancellationToken cancellationToken) =>
+        PerClientAsync(clientIds, PromQL.GaugeBy(PromQL.Selector(PromQL.Memory, clientIds), "client"), cancellationToken);
+
+    /// <summary>A client without series has nothing running: 0, not "unknown".</summary>
+    private async Task<IReadOnlyDictionary<Guid, double>> PerClientAsync(IReadOnlyCollection<Guid> clientIds, string promql, CancellationToken cancellationToken)
+    {
+        var byClient = await Guard(() => prometheus.VectorAsync(promql, "client", cancellationToken));
+        return clientIds.ToDictionary(id => id, id => byClient.GetValueOrDefault(id.ToString()));
+    }
 
     public async Task<NodeUsage> NodeUsageAsync(Guid nodeId, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using GraphQL;
 using GraphQL.Types;
 using PrivateNexus.Server.Features.Metrics;
 
@@ -32,13 +33,23 @@ public sealed class ClientUsageType : ObjectGraphType<ClientUsage>
     {
         Name = "ClientUsage";
         Description = "What the client uses now, to set against its quota.";
-        Field(u => u.Services).Description("Number of services (the quota's services counts these).");
+        // Each number is read for every client of the page at once (one count, one query each).
+        Field<NonNullGraphType<IntGraphType>>("services")
+            .Description("Number of services (the quota's services counts these).")
+            .Resolve(c => Loader(c, "client.usage.services", (metrics, ids, ct) => metrics.ServiceCountsAsync(ids, ct)).Load(c.Source.ClientId));
         Field<FloatGraphType>("cpu")
             .Description("Cores in use now over all its containers; null with METRICS_UNAVAILABLE when Prometheus cannot answer.")
-            .ResolveAsync(async c => await c.Svc<ServiceMetricsService>().CpuNowAsync(c.Source.ClientId, c.CancellationToken));
+            .Resolve(c => Loader(c, "client.usage.cpu", (metrics, ids, ct) => metrics.CpuNowAsync(ids, ct)).Load(c.Source.ClientId));
         Field<FloatGraphType>("memory")
             .Description("Working set in bytes now over all its containers; null with METRICS_UNAVAILABLE when Prometheus cannot answer.")
-            .ResolveAsync(async c => await c.Svc<ServiceMetricsService>().MemoryNowAsync(c.Source.ClientId, c.CancellationToken));
+            .Resolve(c => Loader(c, "client.usage.memory", (metrics, ids, ct) => metrics.MemoryNowAsync(ids, ct)).Load(c.Source.ClientId));
+    }
+
+    private static BatchLoader<Guid, T> Loader<T>(
+        IResolveFieldContext context, string name, Func<ServiceMetricsService, IReadOnlyCollection<Guid>, CancellationToken, Task<IReadOnlyDictionary<Guid, T>>> fetch)
+    {
+        var metrics = context.Svc<ServiceMetricsService>();
+        return context.Svc<BatchLoaders>().Get<Guid, T>(name, (ids, ct) => fetch(metrics, ids, ct));
     }
 }
 
