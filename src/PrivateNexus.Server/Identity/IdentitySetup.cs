@@ -97,6 +97,7 @@ public static class IdentitySetup
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, OAuthServerKeys>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<BackChannelClientAddress>();
         services.AddSingleton<SharedRateLimits>();
         services.AddScoped<Bootstrap>();
         services.Configure<List<PublicClientOptions>>(configuration.GetSection($"{PnxOptions.Section}:PublicClients"));
@@ -105,12 +106,18 @@ public static class IdentitySetup
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(AuthRateLimit, context => context.RequestServices.GetRequiredService<SharedRateLimits>().FixedWindow(
-                "auth:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                AuthPartition(context),
                 context.RequestServices.GetRequiredService<IOptions<PnxOptions>>().Value.AuthRequestsPerMinute,
                 TimeSpan.FromMinutes(1)));
         });
         return services;
     }
+
+    /// <summary>Sign-in attempts are counted per address: the caller's, or the end user's a first-party back channel vouched for.</summary>
+    private static string AuthPartition(HttpContext context) =>
+        context.RequestServices.GetRequiredService<BackChannelClientAddress>().Of(context.Request) is { } user
+            ? "auth:backchannel:" + user
+            : "auth:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     private static string SelectScheme(HttpContext context)
     {

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
 using PrivateNexus.Server.Authorization;
 using PrivateNexus.Server.Features.Audit;
+using PrivateNexus.Server.Identity;
 
 namespace PrivateNexus.Server.Dashboard.SignIn;
 
@@ -80,6 +81,7 @@ public static class DashboardSignInEndpoints
         IDataProtectionProvider protection,
         IHttpClientFactory http,
         DashboardOAuthClient client,
+        BackChannelClientAddress vouch,
         AuditLog audit,
         TimeProvider time,
         ILoggerFactory loggers,
@@ -114,6 +116,13 @@ public static class DashboardSignInEndpoints
 
         // The code was issued for the address the browser used; the issuer must match when it is redeemed.
         request.Headers.Host = context.Request.Host.Value;
+
+        // Counted against the browser's address, not against this server's own (shared by every user).
+        if (context.Connection.RemoteIpAddress is { } user)
+        {
+            request.Headers.Add(BackChannelClientAddress.Header, vouch.Vouch(user));
+        }
+
         using var response = await http.CreateClient(BackChannel).SendAsync(request, context.RequestAborted);
         var body = await response.Content.ReadAsStringAsync(context.RequestAborted);
         if (!response.IsSuccessStatusCode)
