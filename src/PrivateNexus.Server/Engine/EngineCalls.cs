@@ -106,6 +106,11 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
         var state = inspected.State;
         var stopping = state?.Status == "stopping";
         var swarmService = labels.TryGetValue(SwarmLabels.ServiceId, out var swarmId) && swarmId.Length > 0 ? swarmId : null;
+
+        // Only an ended task container needs its task read, which keeps the extra call to a task's last events.
+        var taskEnd = swarmService is not null && state?.Status is "exited" or "dead" && labels.TryGetValue(SwarmLabels.TaskId, out var taskId) && taskId.Length > 0
+            ? await SwarmTaskEndAsync(taskId, cancellationToken)
+            : null;
         return (new ContainerState(
             inspected.ID,
             inspected.Name.TrimStart('/'),
@@ -125,6 +130,7 @@ public sealed partial class EngineCalls(IDockerClient client, Guid nodeId, TimeS
             ports)
         {
             SwarmService = swarmService,
+            TaskEnd = taskEnd,
         }, stopping);
     }
 

@@ -48,6 +48,28 @@ public sealed record ContainerState(
     /// reconciler acts on their service, never on them one by one.
     /// </summary>
     public string? SwarmService { get; init; }
+
+    /// <summary>
+    /// For a Swarm task's container that has ended (exited or dead): whether its task ended on its own or
+    /// Swarm shut it down, as Swarm's task says. Null while it runs, for our own containers, and when
+    /// Swarm could not be asked. Swarm replaces a failed task with a new container instead of
+    /// restarting the old one, so this is what tells a crash from a rollout, a scale-down or a stop.
+    /// </summary>
+    public SwarmTaskEnd? TaskEnd { get; init; }
+}
+
+/// <summary>How a Swarm task's container came to end (see <see cref="ContainerState.TaskEnd"/>).</summary>
+public enum SwarmTaskEnd
+{
+    /// <summary>
+    /// Swarm still meant the task to run when its container ended, or marked the task failed or
+    /// complete: it exited, was killed or ran out of memory, or Swarm's agent stopped it for failing
+    /// its health check.
+    /// </summary>
+    OnItsOwn,
+
+    /// <summary>Swarm asked it to stop: a rolling update, a scale-down, a stop (scaled to 0), a removal.</summary>
+    BySwarm,
 }
 
 public sealed record PublishedPort(int ContainerPort, int? HostPort, string Protocol);

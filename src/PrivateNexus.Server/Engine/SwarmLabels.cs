@@ -14,6 +14,8 @@ public static class SwarmLabels
     /// <summary><c>&lt;service name&gt;.&lt;slot&gt;.&lt;task id&gt;</c> for a replicated service.</summary>
     public const string TaskName = "com.docker.swarm.task.name";
 
+    public const string TaskId = "com.docker.swarm.task.id";
+
     /// <summary>
     /// A task's replica number: its slot (1…N) less one, so that replicas count from 0 as for our own
     /// containers. A container spec is the same for every task, so no label of ours can say it.

@@ -21,3 +21,18 @@ public sealed class AlertsEngineApp : EngineApp
 
 [CollectionDefinition(nameof(AlertsEngineCollection))]
 public sealed class AlertsEngineCollection : ICollectionFixture<AlertsEngineApp>;
+
+/// <summary>
+/// The swarm engine's server (replicated services run as Swarm services) evaluating alert rules every
+/// second: the Swarm engine suite's fixture with one more setting.
+/// </summary>
+public sealed class AlertsSwarmEngineApp : SwarmEngineApp
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Pnx:Alerts:EvaluationInterval"] = "00:00:01",
+    };
+}
+
+[CollectionDefinition(nameof(AlertsSwarmEngineCollection))]
+public sealed class AlertsSwarmEngineCollection : ICollectionFixture<AlertsSwarmEngineApp>;

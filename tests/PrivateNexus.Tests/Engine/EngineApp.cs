@@ -198,7 +198,7 @@ public sealed class PodmanEngineApp : EngineApp
 /// The same server against a second private Docker engine that is a single-node swarm manager
 /// (PNX_TEST_DOCKER_SWARM_HOST), where replicated services run as Swarm services.
 /// </summary>
-public sealed class SwarmEngineApp : EngineApp
+public class SwarmEngineApp : EngineApp
 {
     public SwarmEngineApp()
         : base("swarm", "PNX_TEST_DOCKER_SWARM_HOST")
