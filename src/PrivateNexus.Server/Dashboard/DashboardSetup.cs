@@ -46,6 +46,7 @@ public static class DashboardSetup
             o.AccessDeniedPath = DashboardSignInEndpoints.SignInPath;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
+            o.Events.OnValidatePrincipal = DashboardSessionCheck.RejectInactiveAccountAsync;
         });
 
         // The API's policy scheme picks a credential per request; the dashboard's pages and its

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PrivateNexus.Server.Features.Services;
@@ -16,10 +17,13 @@ public sealed record DiffLine(DiffKind Kind, string Text);
 /// <summary>A line diff of two revisions' specs as indented JSON, secrets redacted as in the audit log.</summary>
 public static class SpecDiff
 {
+    // Shown as text (Blazor encodes it for the page), so characters are written as they are: the
+    // default encoder would show a command's "'" as "\u0027" and "&" as "\u0026".
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static string Render(ServiceSpec spec) => JsonSerializer.Serialize(ServiceManager.Redacted(spec), Indented);

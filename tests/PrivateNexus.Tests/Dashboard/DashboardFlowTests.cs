@@ -117,6 +117,9 @@ public sealed class DashboardFlowTests(DashboardApp app)
         await page.GetByTestId("new-client").ClickAsync();
         await page.FillAsync("#client-name", "Acme Hosting");
         await page.FillAsync("#client-slug", slug);
+
+        // The policy starts as "anything" (the form once showed its field's name instead).
+        await Assertions.Expect(page.Locator("#client-image-policy")).ToHaveValueAsync("*");
         await page.FillAsync("#client-image-policy", "pnx-test/*\nregistry.example/*");
         await page.GetByTestId("client-create").ClickAsync();
 
