@@ -69,8 +69,27 @@ public sealed class ServiceLogFlowTests(DashboardApp app)
         // The search cleared: both kinds again.
         await page.GetByLabel("Search logs").FillAsync("");
         await Assertions.Expect(lines.Filter(new() { HasText = "tick-" }).First).ToBeVisibleAsync();
+
+        // Following, the box keeps to its newest line by itself (like tail -f): nobody scrolls here,
+        // while the lines grow well past what the box shows.
+        var followed = Newest(await lines.AllTextContentsAsync());
+        Assert.True(
+            await Eventually.TrueAsync(
+                async () => Newest(await lines.AllTextContentsAsync()) > followed + 2
+                    && await box.EvaluateAsync<bool>("box => box.scrollHeight - box.clientHeight > 200")
+                    && await AtTheEndAsync(box),
+                TimeSpan.FromSeconds(60)),
+            "the log box did not keep to its newest line");
+
+        // A reader who scrolls up to read is left there while lines keep coming.
+        await box.EvaluateAsync("box => box.scrollTop = 0");
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        Assert.False(await AtTheEndAsync(box), "the box went back to its end although the reader scrolled up");
         await page.Context.CloseAsync();
     }
+
+    private static async Task<bool> AtTheEndAsync(ILocator box) =>
+        await box.EvaluateAsync<bool>("box => box.scrollHeight > box.clientHeight && box.scrollHeight - box.scrollTop - box.clientHeight < 24");
 
     /// <summary>The number of a row's "tock-N", or 0 for any other row.</summary>
     private static int Tock(string row) =>
