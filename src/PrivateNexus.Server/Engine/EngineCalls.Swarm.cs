@@ -39,8 +39,9 @@ public sealed partial class EngineCalls
             var task = await client.Tasks.InspectAsync(taskId, bounded.Token);
             return TaskEnd(task.DesiredState, task.Status?.State);
         }
-        catch (Exception ex) when (ex is DockerApiException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
+            // Any failure (an API error, a broken connection, an answer that does not parse) is "not known".
             return null;
         }
     }

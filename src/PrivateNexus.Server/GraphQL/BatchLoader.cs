@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using GraphQL;
 using GraphQL.DataLoader;
 
 namespace PrivateNexus.Server.GraphQL;
@@ -59,6 +60,12 @@ public sealed class BatchLoader<TKey, TValue>(Func<IReadOnlyCollection<TKey>, Ca
 
         if (_failed.TryGetValue(key, out var failed))
         {
+            // GraphQL.NET stamps an ExecutionError with the path of the field it fails: each field gets its own.
+            if (failed.SourceException is ExecutionError error)
+            {
+                throw new ExecutionError(error.Message, error) { Code = error.Code };
+            }
+
             failed.Throw();
         }
 

@@ -18,11 +18,8 @@ namespace PrivateNexus.Server.GraphQL;
 /// </summary>
 public sealed class ExecutionResultWriter : JsonConverter<ExecutionResult>
 {
-    // Names are the schema's fields plus the aliases documents choose: bounded, so a client making
-    // up aliases cannot grow it; names beyond it are encoded as they are written.
-    private const int MaxNames = 4_096;
-    private const int MaxNameLength = 64;
-
+    // Only the schema's own field names are kept (a bounded set); aliases are chosen by each document,
+    // so they are encoded as they are written and a client making them up cannot grow this.
     private readonly ConcurrentDictionary<string, JsonEncodedText> _names = new(StringComparer.Ordinal);
 
     public override bool CanConvert(Type typeToConvert) => typeof(ExecutionResult).IsAssignableFrom(typeToConvert);
@@ -76,7 +73,7 @@ public sealed class ExecutionResultWriter : JsonConverter<ExecutionResult>
                 writer.WriteStartObject();
                 foreach (var field in obj.SubFields)
                 {
-                    WriteName(writer, field.Name!, options);
+                    WriteName(writer, field.Name!, isAlias: field.Field?.Alias is not null, options);
                     WriteNode(writer, field, options);
                 }
 
@@ -129,29 +126,20 @@ public sealed class ExecutionResultWriter : JsonConverter<ExecutionResult>
         }
     }
 
-    private void WriteName(Utf8JsonWriter writer, string name, JsonSerializerOptions options)
+    private void WriteName(Utf8JsonWriter writer, string name, bool isAlias, JsonSerializerOptions options)
     {
         if (options.PropertyNamingPolicy is { } policy)
         {
             writer.WritePropertyName(policy.ConvertName(name));
-            return;
         }
-
-        if (_names.TryGetValue(name, out var encoded))
-        {
-            writer.WritePropertyName(encoded);
-            return;
-        }
-
-        if (name.Length > MaxNameLength || _names.Count >= MaxNames)
+        else if (isAlias)
         {
             writer.WritePropertyName(name);
-            return;
         }
-
-        // Encoded as the writer would (its encoder comes from the same options).
-        encoded = JsonEncodedText.Encode(name, options.Encoder);
-        _names.TryAdd(name, encoded);
-        writer.WritePropertyName(encoded);
+        else
+        {
+            // Encoded as the writer would (its encoder comes from the same options).
+            writer.WritePropertyName(_names.GetOrAdd(name, static (n, encoder) => JsonEncodedText.Encode(n, encoder), options.Encoder));
+        }
     }
 }

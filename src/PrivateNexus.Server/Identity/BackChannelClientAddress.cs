@@ -13,8 +13,8 @@ namespace PrivateNexus.Server.Identity;
 /// <remarks>
 /// The address travels in a header protected with the server's Data Protection keys (shared by the
 /// replicas, as the cookies need them to be) and is good for a minute: a caller without the keys
-/// cannot choose the address it is counted under. Proven requests are counted in a bucket of their
-/// own per user address, next to that user's own sign-in attempts.
+/// cannot choose the address it is counted under. It is honoured only on the token endpoint (what the
+/// back channel calls), in a bucket of its own per user address next to that user's own sign-in attempts.
 /// </remarks>
 public sealed class BackChannelClientAddress(IDataProtectionProvider protection, TimeProvider time)
 {

@@ -113,9 +113,14 @@ public static class IdentitySetup
         return services;
     }
 
-    /// <summary>Sign-in attempts are counted per address: the caller's, or the end user's a first-party back channel vouched for.</summary>
+    /// <summary>
+    /// Sign-in attempts are counted per address: the caller's, or — for a code redeemed at the token
+    /// endpoint, the only thing the dashboard's back channel does — the end user's it vouched for.
+    /// </summary>
     private static string AuthPartition(HttpContext context) =>
-        context.RequestServices.GetRequiredService<BackChannelClientAddress>().Of(context.Request) is { } user
+        HttpMethods.IsPost(context.Request.Method)
+        && context.Request.Path.Equals(OAuthEndpoints.TokenPath, StringComparison.OrdinalIgnoreCase)
+        && context.RequestServices.GetRequiredService<BackChannelClientAddress>().Of(context.Request) is { } user
             ? "auth:backchannel:" + user
             : "auth:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 

@@ -19,7 +19,7 @@ public sealed class LoginThrottle(SharedRateLimits shared, ILogger<LoginThrottle
             using var lease = await _limiter.AcquireAsync(normalizedAccount, 1, cancellationToken);
             return lease.IsAcquired;
         }
-        catch (StackExchange.Redis.RedisException ex)
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
             // Redis went away between the check and the call: Identity's lockout still guards the account.
             logger.LogWarning("Sign-in throttle unavailable ({Error}); relying on account lockout", ex.Message);

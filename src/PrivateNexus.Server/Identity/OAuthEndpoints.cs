@@ -17,10 +17,12 @@ namespace PrivateNexus.Server.Identity;
 /// <summary>The passthrough endpoints of the OAuth server: OpenIddict validates, these decide.</summary>
 public static class OAuthEndpoints
 {
+    public const string TokenPath = "/connect/token";
+
     public static IEndpointRouteBuilder MapPnxOAuth(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync).DisableAntiforgery();
-        app.MapPost("/connect/token", TokenAsync).DisableAntiforgery().RequireRateLimiting(IdentitySetup.AuthRateLimit);
+        app.MapPost(TokenPath, TokenAsync).DisableAntiforgery().RequireRateLimiting(IdentitySetup.AuthRateLimit);
         app.MapMethods("/connect/userinfo", ["GET", "POST"], UserInfoAsync).DisableAntiforgery();
         app.MapMethods("/connect/logout", ["GET", "POST"], LogoutAsync).DisableAntiforgery();
         return app;

@@ -3,16 +3,20 @@ using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Dashboard;
 
-/// <summary>A server of its own whose sign-in rate limit is six requests a minute per address.</summary>
+/// <summary>
+/// A server of its own behind a (pretend) reverse proxy on 127.0.0.1, so a test can act as browsers at
+/// different addresses (X-Forwarded-For), whose sign-in rate limit is three requests a minute per address.
+/// </summary>
 public sealed class StrictSignInLimitApp : PnxApp
 {
-    public const int PerMinute = 6;
+    public const int PerMinute = 3;
 
     public override string Provider => "sqlite";
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Pnx:AuthRequestsPerMinute"] = PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Pnx:TrustedProxies:0"] = "127.0.0.1",
     };
 
     public override Task<string?> ReadStoredAsync(string table, string column, string id) => throw new NotSupportedException();
@@ -20,30 +24,51 @@ public sealed class StrictSignInLimitApp : PnxApp
 
 /// <summary>
 /// The dashboard redeems every user's code from the server itself: those redemptions are counted
-/// against each user's address, not all against the server's own.
+/// against each user's address, not all against the server's own — and nobody else can choose the
+/// address they are counted under.
 /// </summary>
 public sealed class DashboardSignInLimitTests(StrictSignInLimitApp app) : IClassFixture<StrictSignInLimitApp>
 {
     [Fact]
-    public async Task Dashboard_sign_ins_are_counted_per_user_not_all_against_the_server_s_own_address()
+    public async Task Dashboard_sign_ins_from_several_browsers_are_each_counted_against_their_own_address()
     {
-        // Each sign-in is the login page (GET and POST, counted against this test's address) and one
-        // code redemption by the dashboard. Three sign-ins fit six requests a minute only if the
-        // redemptions are not added to the same bucket as well (9 > 6).
-        for (var i = 0; i < 3; i++)
+        // Four people sign in, one each: two requests of their own (the sign-in page, GET and POST) and
+        // one code redemption by the dashboard for them. Counted together the four redemptions would
+        // go over three a minute; counted per browser, nobody is near the limit.
+        for (var browser = 1; browser <= 4; browser++)
         {
-            Assert.True(await SignInAsync(), $"dashboard sign-in {i + 1} of 3 failed");
+            Assert.True(await SignInAsync($"198.51.100.{browser}"), $"the dashboard sign-in of browser {browser} of 4 failed");
         }
-
-        // The limit itself still holds for the address that used it up.
-        Assert.False(await SignInAsync());
     }
 
-    /// <summary>The browser's path through the dashboard's sign-in; true when it ends signed in on /app.</summary>
-    private async Task<bool> SignInAsync()
+    [Fact]
+    public async Task An_address_header_a_caller_makes_up_does_not_move_it_to_another_bucket()
+    {
+        // Each request names another address in plain text (or nonsense): if the server believed any of
+        // them, none would be refused. It counts them all as this caller's, and the fourth is one too many.
+        string[] madeUp = ["203.0.113.1", "203.0.113.2", "not-an-address", "203.0.113.4"];
+        var statuses = new List<HttpStatusCode>();
+        using var http = app.Http();
+        foreach (var address in madeUp)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "authorization_code", ["client_id"] = "pnx-dashboard", ["code"] = "forged" }),
+            };
+            request.Headers.Add("X-PrivateNexus-Client-Address", address);
+            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    /// <summary>A browser at <paramref name="address"/> through the dashboard's sign-in; true when it ends signed in on /app.</summary>
+    private async Task<bool> SignInAsync(string address)
     {
         var cookies = new CookieContainer();
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = true }) { BaseAddress = app.BaseAddress };
+        browser.DefaultRequestHeaders.Add("X-Forwarded-For", address);
         using var login = await browser.GetAsync("/app", TestContext.Current.CancellationToken);
         if (login.StatusCode != HttpStatusCode.OK)
         {

@@ -102,7 +102,7 @@ public static class DashboardSignInEndpoints
             return Results.Problem($"Sign-in was refused ({error ?? "no code"}).", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, client.BackChannelAddress(context) + "connect/token")
+        using var request = new HttpRequestMessage(HttpMethod.Post, client.BackChannelAddress(context) + OAuthEndpoints.TokenPath.TrimStart('/'))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {

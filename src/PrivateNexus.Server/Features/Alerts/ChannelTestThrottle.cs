@@ -25,7 +25,7 @@ public sealed class ChannelTestThrottle(SharedRateLimits shared, ILogger<Channel
             using var lease = await _limiter.AcquireAsync($"{actor.Type}:{actor.Id}", 1, cancellationToken);
             return lease.IsAcquired;
         }
-        catch (StackExchange.Redis.RedisException ex)
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
             // Redis went away between the check and the call: a test message is not worth an error.
             logger.LogWarning("Channel test throttle unavailable ({Error}); allowing the test", ex.Message);

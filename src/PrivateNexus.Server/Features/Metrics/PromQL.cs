@@ -41,9 +41,13 @@ public static class PromQL
     /// <c>metric{client=~"id1|id2"}</c>: the series of several clients at once, for one query per page
     /// of clients. Ids are GUIDs (hex digits and dashes), so the alternation needs no escaping.
     /// </summary>
-    public static string Selector(string metric, IReadOnlyCollection<Guid> clientIds) => clientIds.Count == 1
-        ? Selector(metric, clientIds.First())
-        : $"{metric}{{client=~{Quote(string.Join('|', clientIds.Order()))}}}";
+    public static string Selector(string metric, IReadOnlyCollection<Guid> clientIds) => clientIds.Count switch
+    {
+        // client=~"" would match the series without a client label: never a selector without clients.
+        0 => throw new ArgumentException("A selector names at least one client.", nameof(clientIds)),
+        1 => Selector(metric, clientIds.First()),
+        _ => $"{metric}{{client=~{Quote(string.Join('|', clientIds.Order()))}}}",
+    };
 
     public static string Selector(string metric, IEnumerable<(string Label, string Value)> matchers) =>
         $"{metric}{{{string.Join(',', matchers.Select(m => $"{m.Label}={Quote(m.Value)}"))}}}";
