@@ -37,7 +37,8 @@ public sealed class DashboardSignInLimitTests(StrictSignInLimitApp app) : IClass
         // go over three a minute; counted per browser, nobody is near the limit.
         for (var browser = 1; browser <= 4; browser++)
         {
-            Assert.True(await SignInAsync($"198.51.100.{browser}"), $"the dashboard sign-in of browser {browser} of 4 failed");
+            using var client = new HttpDashboardBrowser(app, forwardedFor: $"198.51.100.{browser}");
+            Assert.True(await client.SignInAsync(), $"the dashboard sign-in of browser {browser} of 4 failed");
         }
     }
 
@@ -61,33 +62,5 @@ public sealed class DashboardSignInLimitTests(StrictSignInLimitApp app) : IClass
         }
 
         Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
-    }
-
-    /// <summary>A browser at <paramref name="address"/> through the dashboard's sign-in; true when it ends signed in on /app.</summary>
-    private async Task<bool> SignInAsync(string address)
-    {
-        var cookies = new CookieContainer();
-        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = true }) { BaseAddress = app.BaseAddress };
-        browser.DefaultRequestHeaders.Add("X-Forwarded-For", address);
-        using var login = await browser.GetAsync("/app", TestContext.Current.CancellationToken);
-        if (login.StatusCode != HttpStatusCode.OK)
-        {
-            return false;
-        }
-
-        var form = await login.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var returnUrl = System.Web.HttpUtility.ParseQueryString(login.RequestMessage!.RequestUri!.Query)["ReturnUrl"]!;
-        using var submit = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Email"] = PnxApp.AdminEmail,
-            ["Password"] = PnxApp.AdminPassword,
-            ["ReturnUrl"] = returnUrl,
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
-        });
-        using var signedIn = await browser.PostAsync(login.RequestMessage.RequestUri, submit, TestContext.Current.CancellationToken);
-        return signedIn.StatusCode == HttpStatusCode.OK
-            && signedIn.RequestMessage!.RequestUri!.AbsolutePath == "/app"
-            && cookies.GetCookies(app.BaseAddress).Any(c => c.Name == "pnx.dashboard");
     }
 }

@@ -50,25 +50,11 @@ public sealed class DashboardSignInTests(SqliteApp app)
     public async Task The_dashboard_session_is_not_an_API_credential()
     {
         // Signed in through the real flow with a cookie jar, then the same cookies sent to /graphql.
-        var cookies = new CookieContainer();
-        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = true }) { BaseAddress = app.BaseAddress };
-        var login = await browser.GetAsync("/app", TestContext.Current.CancellationToken);
-        var form = await login.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var returnUrl = System.Web.HttpUtility.ParseQueryString(login.RequestMessage!.RequestUri!.Query)["ReturnUrl"]!;
-        using var submit = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Email"] = PnxApp.AdminEmail,
-            ["Password"] = PnxApp.AdminPassword,
-            ["ReturnUrl"] = returnUrl,
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
-        });
-        using var signedIn = await browser.PostAsync(login.RequestMessage.RequestUri, submit, TestContext.Current.CancellationToken);
-        Assert.Equal("/app", signedIn.RequestMessage!.RequestUri!.AbsolutePath);
-        Assert.Contains(cookies.GetCookies(app.BaseAddress), c => c.Name == "pnx.dashboard");
+        using var browser = new HttpDashboardBrowser(app);
+        Assert.True(await browser.SignInAsync());
 
         using var query = new StringContent("""{"query":"{ me { id } }"}""", System.Text.Encoding.UTF8, "application/json");
-        using var api = await browser.PostAsync("/graphql", query, TestContext.Current.CancellationToken);
+        using var api = await browser.Client.PostAsync("/graphql", query, TestContext.Current.CancellationToken);
         var body = await api.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Contains("UNAUTHENTICATED", body, StringComparison.Ordinal);
     }
