@@ -207,17 +207,6 @@ public sealed class AlertEngineTests : AppTests
     private static async Task<JsonNode> OnlyAlertAsync(GraphQLClient caller, string clientId) =>
         Assert.Single((await caller.DataAsync(AlertsOf, new { c = clientId }))["alerts"]!["items"]!.AsArray())!;
 
-    private static async Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what)
-    {
-        JsonNode last = null!;
-        var met = await Eventually.TrueAsync(
-            async () =>
-            {
-                last = (await caller.DataAsync("query($id: ID!) { service(id: $id) { status instances { name state startedAt } } }", new { id = serviceId }))["service"]!;
-                return condition(last);
-            },
-            TimeSpan.FromSeconds(60));
-        Assert.True(met, $"Timed out waiting until {what}; last seen: {last.ToJsonString()}");
-        return last;
-    }
+    private static Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what) =>
+        Eventually.ServiceAsync(caller, "query($id: ID!) { service(id: $id) { status instances { name state startedAt } } }", serviceId, condition, what, TimeSpan.FromSeconds(60));
 }

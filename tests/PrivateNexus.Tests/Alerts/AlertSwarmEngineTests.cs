@@ -106,19 +106,8 @@ public sealed class AlertSwarmEngineTests : AppTests
 
     private static List<string> ContainerIds(JsonNode s) => [.. s["instances"]!.AsArray().Select(i => i!["containerId"]!.GetValue<string>())];
 
-    private static async Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what)
-    {
-        JsonNode last = null!;
-        var met = await Eventually.TrueAsync(
-            async () =>
-            {
-                last = (await caller.DataAsync(Status, new { id = serviceId }))["service"]!;
-                return condition(last);
-            },
-            TimeSpan.FromSeconds(90));
-        Assert.True(met, $"Timed out waiting until {what}; last seen: {last.ToJsonString()}");
-        return last;
-    }
+    private static Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what) =>
+        Eventually.ServiceAsync(caller, Status, serviceId, condition, what, TimeSpan.FromSeconds(90));
 
     private static async Task<JsonArray> AlertsAsync(GraphQLClient caller, string clientId) =>
         (await caller.DataAsync(AlertsOf, new { c = clientId }))["alerts"]!["items"]!.AsArray();

@@ -45,19 +45,8 @@ public abstract class EngineTests : AppTests
         return (admin, await admin.CreateClientAsync(slug), slug);
     }
 
-    private static async Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what)
-    {
-        JsonNode last = null!;
-        var met = await Eventually.TrueAsync(
-            async () =>
-            {
-                last = (await caller.DataAsync(Status, new { id = serviceId }))["service"]!;
-                return condition(last);
-            },
-            TimeSpan.FromSeconds(60));
-        Assert.True(met, $"Timed out waiting until {what}; last seen: {last.ToJsonString()}");
-        return last;
-    }
+    private static Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what) =>
+        Eventually.ServiceAsync(caller, Status, serviceId, condition, what, TimeSpan.FromSeconds(60));
 
     private static async Task<string> GetAsync(int port)
     {

@@ -60,19 +60,8 @@ public sealed class SwarmEngineTests : AppTests
             "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",
             new { input = new { clientId, name, nodeId = _engine.NodeId, spec } }))["createService"]!["id"]!.GetValue<string>();
 
-    private static async Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what, int seconds = 90)
-    {
-        JsonNode last = null!;
-        var met = await Eventually.TrueAsync(
-            async () =>
-            {
-                last = (await caller.DataAsync(Status, new { id = serviceId }))["service"]!;
-                return condition(last);
-            },
-            TimeSpan.FromSeconds(seconds));
-        Assert.True(met, $"Timed out waiting until {what}; last seen: {last.ToJsonString()}");
-        return last;
-    }
+    private static Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what, int seconds = 90) =>
+        Eventually.ServiceAsync(caller, Status, serviceId, condition, what, TimeSpan.FromSeconds(seconds));
 
     /// <summary>RUNNING, its latest deployment succeeded, and exactly <paramref name="replicas"/> instances, all running <paramref name="revision"/>.</summary>
     private static bool Runs(JsonNode s, int revision, int replicas) =>

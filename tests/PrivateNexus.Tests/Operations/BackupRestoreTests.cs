@@ -160,19 +160,8 @@ public sealed class BackupRestoreTests
         && instance["revision"]!.GetValue<int>() == revision
         && instance["state"]!.GetValue<string>() == "running";
 
-    private static async Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what)
-    {
-        JsonNode? last = null;
-        var met = await Eventually.TrueAsync(
-            async () =>
-            {
-                last = (await caller.DataAsync(ServiceQuery, new { id = serviceId }))["service"]!;
-                return condition(last);
-            },
-            TimeSpan.FromSeconds(60));
-        Assert.True(met, $"Timed out waiting until {what}; last seen: {last?.ToJsonString()}");
-        return last!;
-    }
+    private static Task<JsonNode> WaitForAsync(GraphQLClient caller, string serviceId, Func<JsonNode, bool> condition, string what) =>
+        Eventually.ServiceAsync(caller, ServiceQuery, serviceId, condition, what, TimeSpan.FromSeconds(60));
 
     private static async Task<string> CreateDatabaseAsync()
     {
