@@ -8,21 +8,9 @@ namespace PrivateNexus.Server.Events;
 /// services when the node itself went offline or came back. Every replica keeps its own mirror
 /// of every node, so these events stay on the replica that saw them.
 /// </summary>
-public sealed class MirrorPublisher(StateMirror mirror, EventBus bus) : IHostedService
+public sealed class MirrorPublisher(StateMirror mirror, EventBus bus) : MirrorWatcher(mirror)
 {
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        mirror.Changed += OnChanged;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        mirror.Changed -= OnChanged;
-        return Task.CompletedTask;
-    }
-
-    internal void OnChanged(NodeSnapshot before, NodeSnapshot after)
+    internal override void OnChanged(NodeSnapshot before, NodeSnapshot after)
     {
         var nodeChanged = before.Status != after.Status || before.Engine != after.Engine || before.LastError != after.LastError;
         if (nodeChanged)

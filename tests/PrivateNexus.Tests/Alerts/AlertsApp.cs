@@ -8,7 +8,7 @@ namespace PrivateNexus.Tests.Alerts;
 /// </summary>
 public sealed class AlertsApp : PnxApp
 {
-    public AlertsPrometheus Prometheus { get; private set; } = null!;
+    public Metrics.FakePrometheus Prometheus { get; private set; } = null!;
 
     public SmtpReceiver Smtp { get; private set; } = null!;
 
@@ -27,7 +27,7 @@ public sealed class AlertsApp : PnxApp
 
     public override async ValueTask InitializeAsync()
     {
-        Prometheus = await AlertsPrometheus.StartAsync();
+        Prometheus = await Metrics.FakePrometheus.StartAsync();
         Smtp = new SmtpReceiver();
         await base.InitializeAsync();
     }

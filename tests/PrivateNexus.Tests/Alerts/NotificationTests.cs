@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using PrivateNexus.Tests.Infrastructure;
 
 namespace PrivateNexus.Tests.Alerts;
@@ -48,17 +49,17 @@ public sealed class NotificationTests(AlertsApp app) : AppTests(app), IClassFixt
         var (admin, client, service) = await ClientWithServiceAsync("cpu");
 
         // 250 millicores of limit; 0.2 cores used is 80 %.
-        _app.Prometheus.Values[service] = 0.2;
+        _app.Prometheus.ServiceValues[service] = 0.2;
         await RuleAsync(admin, new { clientId = client, name = "cpu", kind = "CPU_HIGH", threshold = 50.0, window = "30s", @for = "0s", keepFiringFor = "0s" });
         var firing = await WaitForStateAsync(admin, client, "FIRING");
         Assert.Equal(80, firing["lastValue"]!.GetValue<double>(), 1);
         Assert.Contains(_app.Prometheus.Queries, q => q.Contains($"client=\"{client}\"", StringComparison.Ordinal) && q.Contains("by (service)", StringComparison.Ordinal));
 
         // Prometheus away: not knowing is not resolving.
-        _app.Prometheus.Down = true;
+        _app.Prometheus.Behaviour = Metrics.FakePrometheus.Mode.Error;
         try
         {
-            _app.Prometheus.Values[service] = 0.01;
+            _app.Prometheus.ServiceValues[service] = 0.01;
             Assert.True(
                 await Eventually.TrueAsync(async () => (await MetricsAsync()).Contains("pnx_alert_rule_evaluations_skipped_total{reason=\"prometheus_unavailable\"}", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
                 "skipped evaluations are counted");
@@ -67,7 +68,7 @@ public sealed class NotificationTests(AlertsApp app) : AppTests(app), IClassFixt
         }
         finally
         {
-            _app.Prometheus.Down = false;
+            _app.Prometheus.Behaviour = Metrics.FakePrometheus.Mode.Answer;
         }
 
         var resolved = await WaitForStateAsync(admin, client, "RESOLVED");
@@ -130,15 +131,16 @@ public sealed class NotificationTests(AlertsApp app) : AppTests(app), IClassFixt
         await using var receiver = new WebhookReceiver();
         var webhook = await ChannelAsync(admin, new { clientId = client, name = "hook", type = "WEBHOOK", url = receiver.Url, secret = Secret });
         const string Test = "mutation($id: ID!) { testNotificationChannel(id: $id) { ok } }";
+        var limit = App.Services.GetRequiredService<PrivateNexus.Server.Features.Alerts.ChannelTestThrottle>().PermitLimit;
 
-        for (var i = 0; i < PrivateNexus.Server.Features.Alerts.ChannelTestThrottle.PermitLimit; i++)
+        for (var i = 0; i < limit; i++)
         {
             Assert.True((await owner.DataAsync(Test, new { id = webhook }))["testNotificationChannel"]!["ok"]!.GetValue<bool>());
         }
 
         var refused = await owner.SendAsync(Test, new { id = webhook });
         Assert.Equal("LIMIT_EXCEEDED", refused.ErrorCode);
-        Assert.Equal(PrivateNexus.Server.Features.Alerts.ChannelTestThrottle.PermitLimit, receiver.Received.Count);
+        Assert.Equal(limit, receiver.Received.Count);
 
         // Another caller is counted apart.
         Assert.True((await otherOwner.DataAsync(Test, new { id = webhook }))["testNotificationChannel"]!["ok"]!.GetValue<bool>());

@@ -11,8 +11,9 @@ namespace PrivateNexus.Tests.Metrics;
 
 /// <summary>
 /// A stand-in for Prometheus' HTTP API that records every query the server sends and answers as
-/// told: a fixed value, an error, or a dropped connection. For what the server asks and how it
-/// copes; the real thing is in <see cref="ServiceMetricsPrometheusTests"/>.
+/// told: a fixed value (or one per client or service for grouped queries), an error, or a dropped
+/// connection. For what the server asks and how it copes; the real thing is in
+/// <see cref="ServiceMetricsPrometheusTests"/> and the alert engine tests.
 /// </summary>
 public sealed partial class FakePrometheus : IAsyncDisposable
 {
@@ -35,6 +36,9 @@ public sealed partial class FakePrometheus : IAsyncDisposable
 
     /// <summary>Per-client answers to queries grouped <c>by (client)</c>; clients not listed get <see cref="Value"/>.</summary>
     public ConcurrentDictionary<string, double> ClientValues { get; } = new();
+
+    /// <summary>The answer to a query grouped <c>by (service)</c> (the alert evaluator's): one series per entry.</summary>
+    public ConcurrentDictionary<string, double> ServiceValues { get; } = new();
 
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
@@ -69,6 +73,13 @@ public sealed partial class FakePrometheus : IAsyncDisposable
             var clients = ClientMatcher().Match(query).Groups[1].Value.Split('|');
             var series = clients.Select(c =>
                 $$$"""{"metric":{"client":"{{{c}}}"},"value":[1700000000,"{{{ClientValues.GetValueOrDefault(c, Value).ToString(System.Globalization.CultureInfo.InvariantCulture)}}}"]}""");
+            return Results.Text($$$"""{"status":"success","data":{"resultType":"vector","result":[{{{string.Join(',', series)}}}]}}""", "application/json");
+        }
+
+        if (kind == "query" && query.Contains("by (service)", StringComparison.Ordinal))
+        {
+            var series = ServiceValues.Select(kv =>
+                $$$"""{"metric":{"service":"{{{kv.Key}}}"},"value":[1700000000,"{{{kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}"]}""");
             return Results.Text($$$"""{"status":"success","data":{"resultType":"vector","result":[{{{string.Join(',', series)}}}]}}""", "application/json");
         }
 

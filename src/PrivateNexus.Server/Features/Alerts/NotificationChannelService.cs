@@ -108,7 +108,7 @@ public sealed class NotificationChannelService(
         {
             await audit.RecordNowAsync(actor, "notificationChannel.test", target, AuditOutcome.Denied, new { Reason = "rate limit" }, cancellationToken);
             throw new DomainException(ErrorCode.LimitExceeded,
-                $"At most {ChannelTestThrottle.PermitLimit} channel tests per {ChannelTestThrottle.Window.TotalMinutes:0} minutes; try again later.");
+                $"At most {throttle.PermitLimit} channel tests per {throttle.Window.TotalMinutes:0} minutes; try again later.");
         }
 
         var payload = new AlertPayload(1, Guid.CreateVersion7(), "test", time.Now(), null);

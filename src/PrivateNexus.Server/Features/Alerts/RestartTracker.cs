@@ -12,7 +12,7 @@ namespace PrivateNexus.Server.Features.Alerts;
 /// for Swarm services a replacement counts instead (see <see cref="CountSwarmReplacements"/>).
 /// Kept in memory for a day: a replica taking over the evaluation starts counting afresh.
 /// </summary>
-public sealed class RestartTracker(StateMirror mirror, TimeProvider time) : IHostedService
+public sealed class RestartTracker(StateMirror mirror, TimeProvider time) : MirrorWatcher(mirror)
 {
     private static readonly TimeSpan Keep = TimeSpan.FromDays(1);
 
@@ -26,18 +26,6 @@ public sealed class RestartTracker(StateMirror mirror, TimeProvider time) : IHos
     // (its event stream and its reconciler), and a slot's memory is read and written in several steps.
     private readonly Dictionary<Guid, Dictionary<(Guid Service, int Replica), Slot>> _slots = [];
     private readonly Lock _slotsGate = new();
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        mirror.Changed += OnChanged;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        mirror.Changed -= OnChanged;
-        return Task.CompletedTask;
-    }
 
     /// <summary>Restarts of the service's containers within the last <paramref name="window"/>.</summary>
     public int RestartsWithin(Guid serviceId, TimeSpan window)
@@ -56,7 +44,7 @@ public sealed class RestartTracker(StateMirror mirror, TimeProvider time) : IHos
         return queue.Count(t => now - t <= window);
     }
 
-    internal void OnChanged(NodeSnapshot before, NodeSnapshot after)
+    internal override void OnChanged(NodeSnapshot before, NodeSnapshot after)
     {
         if (ReferenceEquals(before.Containers, after.Containers))
         {
